@@ -1,0 +1,141 @@
+# netd — build, test, run, install.
+#
+#   make            build build/netd and build/netctl
+#   make run        install missing build packages, build, run netd in the
+#                   foreground with etc/netd.ini
+#   make check      install missing build and test packages, build, run
+#                   every test (bats)
+#   make check-asan the same tests against an AddressSanitizer/UBSan build
+#   make bench      the benchmark against peers (bench/)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC	?= cc
+PREFIX	?= /usr/local
+DESTDIR	?=
+SBINDIR	?= $(PREFIX)/sbin
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR	?= /lib/systemd/system
+BUILD	?= build
+
+PKGS	 = libbsd-overlay inih jansson libmd libsystemd
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 \
+	   -Wmissing-prototypes -Wstrict-prototypes
+HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT	?= -O2 -g
+SAN	?=
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) \
+	   -Ilib -Iserver $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN) $(LDFLAGS)
+
+LIB_SRC	 = $(wildcard lib/*.c)
+SRV_SRC	 = $(wildcard server/*.c)
+CTL_SRC	 = $(wildcard ctl/*.c)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
+SRV_OBJ	 = $(SRV_SRC:%.c=$(BUILD)/%.o)
+CTL_OBJ	 = $(CTL_SRC:%.c=$(BUILD)/%.o)
+
+# Debian packages: to build, and to run the tests.
+BUILD_DEPS = gcc make pkg-config libbsd-dev libinih-dev libjansson-dev \
+	     libmd-dev libsystemd-dev
+TEST_DEPS  = bats bats-support bats-assert socat jq curl python3 procps \
+	     util-linux iproute2 mandoc passwd
+
+.PHONY: all run check check-asan test test-asan bench install uninstall \
+	clean deps-build deps-test lint
+
+all: $(BUILD)/netd $(BUILD)/netctl
+
+$(BUILD)/netd: $(SRV_OBJ) $(LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/netctl: $(CTL_OBJ) $(LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJ:.o=.d) $(SRV_OBJ:.o=.d) $(CTL_OBJ:.o=.d)
+
+# Install what is missing, and only that, saying so.  Needs root and apt.
+define install_missing
+	@missing=""; \
+	for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	  echo "deps: all $(2) packages present"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "deps: missing$$missing and no apt-get here: install them by hand" >&2; exit 1; \
+	elif [ "$$(id -u)" -ne 0 ]; then \
+	  echo "deps: missing$$missing; as root run: apt-get install$$missing" >&2; exit 1; \
+	else \
+	  echo "deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && \
+	  apt-get install -y -qq --no-install-recommends $$missing >/dev/null && \
+	  echo "deps: installed$$missing"; \
+	fi
+endef
+
+deps-build:
+	$(call install_missing,$(BUILD_DEPS),build)
+
+deps-test:
+	$(call install_missing,$(BUILD_DEPS) $(TEST_DEPS),build and test)
+
+run: deps-build
+	$(MAKE) all
+	$(BUILD)/netd -c etc/netd.ini
+
+check: deps-test
+	$(MAKE) all
+	$(MAKE) test
+
+test: all
+	NETD_BUILD=$(abspath $(BUILD)) bats --print-output-on-failure tests
+
+check-asan: deps-test
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    HARDEN="-fPIE" all
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	NETD_BUILD=$(abspath build/asan) bats --print-output-on-failure tests
+
+bench: deps-test all
+	bench/run
+
+lint:
+	mandoc -Tlint -Wwarning man/*.[0-9]
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(SYSCONFDIR)/netd $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
+	install -m 0755 $(BUILD)/netd $(DESTDIR)$(SBINDIR)/netd
+	install -m 0755 $(BUILD)/netctl $(DESTDIR)$(BINDIR)/netctl
+	install -m 0644 man/netd.8 man/netctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/netd.ini.5 $(DESTDIR)$(MANDIR)/man5/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/netd/netd.ini ] || \
+	    install -m 0644 etc/netd.ini $(DESTDIR)$(SYSCONFDIR)/netd/netd.ini
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' \
+	    systemd/netd.service > $(DESTDIR)$(UNITDIR)/netd.service
+	install -m 0644 systemd/netd.sysusers $(DESTDIR)/usr/lib/sysusers.d/netd.conf
+	install -m 0644 systemd/netd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/netd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/netd $(DESTDIR)$(BINDIR)/netctl \
+	    $(DESTDIR)$(MANDIR)/man8/netd.8 $(DESTDIR)$(MANDIR)/man8/netctl.8 \
+	    $(DESTDIR)$(MANDIR)/man5/netd.ini.5 $(DESTDIR)$(UNITDIR)/netd.service \
+	    $(DESTDIR)/usr/lib/sysusers.d/netd.conf \
+	    $(DESTDIR)/usr/lib/tmpfiles.d/netd.conf
+
+clean:
+	rm -rf build

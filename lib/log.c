@@ -1,0 +1,195 @@
+/*
+ * Logging: one line per write(2) to stderr so that lines from the master
+ * and its workers never interleave.  Under systemd (JOURNAL_STREAM set) a
+ * line is "<N>message" and journald keeps the priority and adds the time;
+ * otherwise it carries its own timestamp, ident and level.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char *log_ident = "netd";
+static int log_level = LOG_LVL_INFO;
+static int log_journal;
+
+static const struct {
+	const char	*name;
+	int		 level;
+} log_levels[] = {
+	{ "err",	LOG_LVL_ERR },
+	{ "error",	LOG_LVL_ERR },
+	{ "warning",	LOG_LVL_WARNING },
+	{ "warn",	LOG_LVL_WARNING },
+	{ "notice",	LOG_LVL_NOTICE },
+	{ "info",	LOG_LVL_INFO },
+	{ "debug",	LOG_LVL_DEBUG },
+};
+
+void
+log_init(const char *ident)
+{
+	log_ident = ident;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+int
+log_get_level(void)
+{
+	return log_level;
+}
+
+int
+log_level_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+		if (strcasecmp(name, log_levels[i].name) == 0)
+			return log_levels[i].level;
+	return -1;
+}
+
+const char *
+log_level_name(int level)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+		if (log_levels[i].level == level)
+			return log_levels[i].name;
+	return "?";
+}
+
+static void
+log_vwrite(int level, const char *fmt, va_list ap, int errnum)
+{
+	char line[2048], msg[1536], ts[32];
+	struct tm tm;
+	time_t now;
+	size_t len;
+	int n, saved = errno;
+
+	if (level > log_level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errnum != 0) {
+		len = strlen(msg);
+		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(errnum));
+	}
+	if (log_journal) {
+		n = snprintf(line, sizeof(line), "<%d>%s\n", level, msg);
+	} else {
+		now = time(NULL);
+		if (localtime_r(&now, &tm) == NULL ||
+		    strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+			ts[0] = '\0';
+		n = snprintf(line, sizeof(line), "%s %s[%d]: %s: %s\n", ts,
+		    log_ident, (int)getpid(), log_level_name(level), msg);
+	}
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	/* One write: a short write to a pipe or tty only loses the tail. */
+	while (write(STDERR_FILENO, line, (size_t)n) == -1 && errno == EINTR)
+		;
+	errno = saved;
+}
+
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_WARNING, fmt, ap, e);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_WARNING, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_INFO, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_NOTICE, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_DEBUG, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERR, fmt, ap, e);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERR, fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}

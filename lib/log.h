@@ -1,0 +1,33 @@
+/* Logging to stderr with levels; <N> priority prefixes under journald. */
+#ifndef NETD_LOG_H
+#define NETD_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LVL_ERR = 3,
+	LOG_LVL_WARNING = 4,
+	LOG_LVL_NOTICE = 5,
+	LOG_LVL_INFO = 6,
+	LOG_LVL_DEBUG = 7,
+};
+
+void	log_init(const char *ident);
+void	log_set_level(int level);
+int	log_get_level(void);
+int	log_level_parse(const char *name);
+const char *log_level_name(int level);
+
+void	log_msg(int level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

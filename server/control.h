@@ -1,0 +1,19 @@
+/* The control socket: netctl's requests, served from the master's loop. */
+#ifndef NETD_CONTROL_H
+#define NETD_CONTROL_H
+
+#include <poll.h>
+
+#include "config.h"
+
+#define CONTROL_MAX_CLIENTS	32
+
+int	control_open(const struct netd_config *cfg);
+void	control_close_all(void);
+/* Fill pollfds for the socket and clients; may lower *timeout. */
+nfds_t	control_pollfds(struct pollfd *pfd, nfds_t max, int *timeout);
+void	control_handle(struct pollfd *pfd, nfds_t n);
+/* Deadlines and replies that wait for the pool (reload). */
+void	control_tick(void);
+
+#endif

@@ -1,0 +1,640 @@
+/*
+ * The master process.  It binds every listener, forks the pool and then
+ * only supervises: signals arrive as bytes on a self-pipe and are acted
+ * on in the loop, children are reaped there, the pool is kept in shape,
+ * reloads swap configuration generations without closing a listener that
+ * both generations share, and stops are fast (TERM) or graceful (QUIT).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "io.h"
+#include "log.h"
+#include "master.h"
+#include "pool.h"
+#include "privs.h"
+#include "scoreboard.h"
+#include "service.h"
+#include "title.h"
+#include "version.h"
+#include "worker.h"
+
+struct master master;
+
+#define FAST_STOP_MS	5000	/* TERM to KILL on a fast stop */
+
+static const int master_sigs[] = {
+	SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGTTIN, SIGTTOU, SIGCHLD,
+};
+
+static void
+master_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	int saved = errno;
+
+	(void)!write(master.sigpipe[1], &c, 1);
+	errno = saved;
+}
+
+static int
+master_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	if (pipe2(master.sigpipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = master_signal;
+	for (i = 0; i < sizeof(master_sigs) / sizeof(master_sigs[0]); i++)
+		if (sigaction(master_sigs[i], &sa, NULL) == -1) {
+			log_warn("sigaction");
+			return -1;
+		}
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return 0;
+}
+
+void
+master_title(void)
+{
+	int idle, busy, live = pool_live(&idle, &busy);
+
+	title_set("master -c %s (%d worker%s)", master.cfg->path, live,
+	    live == 1 ? "" : "s");
+}
+
+pid_t
+master_spawn(int slot)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	scoreboard_worker_reset(slot, 0, master.generation);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(master.sigpipe[0]);
+		close(master.sigpipe[1]);
+		close(master.life[1]);
+		control_close_all();
+		sb->workers[slot].pid = getpid();
+		worker_main(slot, master.generation, master.cfg, master.ls,
+		    master.nls, master.life[0]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		log_warn("fork worker %d", slot);
+		sb->workers[slot].state = SB_EMPTY;
+		return -1;
+	}
+	sb->workers[slot].pid = pid;
+	log_debug("worker %d started (pid %d, generation %u)", slot, (int)pid,
+	    master.generation);
+	return pid;
+}
+
+static void
+report_add(struct reload_report *rep, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+report_add(struct reload_report *rep, const char *fmt, ...)
+{
+	char *s, **n;
+	va_list ap;
+	int rc;
+
+	if (rep == NULL)
+		return;
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return;
+	if ((n = reallocarray(rep->lines, rep->nlines + 1,
+	    sizeof(*n))) == NULL) {
+		free(s);
+		return;
+	}
+	rep->lines = n;
+	rep->lines[rep->nlines++] = s;
+}
+
+void
+reload_report_free(struct reload_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nlines; i++)
+		free(rep->lines[i]);
+	free(rep->lines);
+	rep->lines = NULL;
+	rep->nlines = 0;
+}
+
+static void
+listener_remove(struct listener *l)
+{
+	if (l->addr.proto == PROTO_UNIX &&
+	    unlink(((struct sockaddr_un *)&l->addr.ss)->sun_path) == -1 &&
+	    errno != ENOENT)
+		log_warn("unlink %s", l->addr.text);
+	listener_close(l);
+	scoreboard_listener_free(l->sb);
+}
+
+/* Checks a config needs beyond parsing: users exist, services can run. */
+static int
+config_runnable(const struct netd_config *cfg, struct reload_report *rep)
+{
+	const struct service_type *st;
+	char err[512];
+	size_t i;
+	int ok = 1;
+
+	if (privs_check(cfg, err, sizeof(err)) == -1) {
+		report_add(rep, "%s", err);
+		log_warnx("%s", err);
+		ok = 0;
+	}
+	for (i = 0; i < cfg->nservices; i++) {
+		st = service_lookup(cfg->services[i].type);
+		if (st == NULL) {
+			report_add(rep, "%s:%d: service '%s': type %s is not "
+			    "available in this build", cfg->path,
+			    cfg->services[i].line, cfg->services[i].name,
+			    svc_type_name(cfg->services[i].type));
+			log_warnx("%s:%d: service '%s': type %s is not "
+			    "available in this build", cfg->path,
+			    cfg->services[i].line, cfg->services[i].name,
+			    svc_type_name(cfg->services[i].type));
+			ok = 0;
+			continue;
+		}
+		if (st->check != NULL &&
+		    st->check(&cfg->services[i], err, sizeof(err)) == -1) {
+			report_add(rep, "%s:%d: service '%s': %s", cfg->path,
+			    cfg->services[i].line, cfg->services[i].name, err);
+			log_warnx("%s:%d: service '%s': %s", cfg->path,
+			    cfg->services[i].line, cfg->services[i].name, err);
+			ok = 0;
+		}
+	}
+	return ok ? 0 : -1;
+}
+
+/*
+ * Build the listener set of cfg: reuse an open listener whose configured
+ * address is the same (its queue carries over), bind the rest.  Old
+ * listeners taken over get fd -1 in the old array.  On failure, nothing
+ * newly bound stays open.
+ */
+static int
+listeners_build(const struct netd_config *cfg, struct listener *old,
+    size_t nold, struct listener **out, size_t *nout, int dry_run,
+    struct reload_report *rep)
+{
+	struct listener *ls = NULL, *l;
+	const struct service_conf *svc;
+	size_t i, j, k, n = 0, total = 0;
+	char err[512];
+
+	for (i = 0; i < cfg->nservices; i++)
+		total += cfg->services[i].nlistens;
+	if ((ls = calloc(total ? total : 1, sizeof(*ls))) == NULL) {
+		report_add(rep, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < cfg->nservices; i++) {
+		svc = &cfg->services[i];
+		for (j = 0; j < svc->nlistens; j++) {
+			l = &ls[n];
+			l->addr = svc->listens[j];
+			strlcpy(l->conf, svc->listens[j].text, sizeof(l->conf));
+			l->svc = (int)i;
+			l->fd = -1;
+			l->sb = -1;
+			for (k = 0; k < nold; k++)
+				if (old[k].fd != -1 &&
+				    strcmp(old[k].conf, l->conf) == 0)
+					break;
+			if (k < nold) {
+				l->addr = old[k].addr;
+				l->sb = old[k].sb;
+				l->fd = dry_run ? -2 : old[k].fd;
+				if (!dry_run)
+					old[k].fd = -1;
+				else
+					old[k].fd = -2 - old[k].fd;
+				n++;
+				continue;
+			}
+			if (dry_run) {
+				report_add(rep, "would open %s (service %s)",
+				    l->addr.text, svc->name);
+				n++;
+				continue;
+			}
+			if (listener_open(l, err, sizeof(err)) == -1) {
+				report_add(rep, "%s:%d: key 'listen': cannot "
+				    "listen on %s", cfg->path,
+				    svc->listen_lines[j], err);
+				log_warnx("%s:%d: key 'listen': cannot listen "
+				    "on %s", cfg->path, svc->listen_lines[j],
+				    err);
+				goto fail;
+			}
+			l->sb = scoreboard_listener_alloc(l->addr.proto,
+			    l->addr.text, svc->name);
+			log_info("listening on %s (service %s)", l->addr.text,
+			    svc->name);
+			if (old != NULL)
+				report_add(rep, "opened %s (service %s)",
+				    l->addr.text, svc->name);
+			n++;
+		}
+	}
+	if (dry_run)	/* undo the marks */
+		for (k = 0; k < nold; k++)
+			if (old[k].fd <= -2)
+				old[k].fd = -2 - old[k].fd;
+	*out = ls;
+	*nout = n;
+	return 0;
+fail:
+	for (k = 0; k < n; k++) {
+		if (ls[k].fd < 0)
+			continue;
+		/* give taken-over listeners back, close new ones */
+		for (i = 0; i < nold; i++)
+			if (old[i].fd == -1 &&
+			    strcmp(old[i].conf, ls[k].conf) == 0) {
+				old[i].fd = ls[k].fd;
+				break;
+			}
+		if (i == nold)
+			listener_remove(&ls[k]);
+	}
+	free(ls);
+	return -1;
+}
+
+static void
+service_changes(const struct netd_config *a, const struct netd_config *b,
+    struct reload_report *rep)
+{
+	const struct service_conf *s, *t;
+	size_t i, j;
+
+	for (i = 0; i < b->nservices; i++) {
+		t = &b->services[i];
+		for (j = 0; j < a->nservices; j++)
+			if (strcmp(a->services[j].name, t->name) == 0)
+				break;
+		if (j == a->nservices) {
+			report_add(rep, "service %s added", t->name);
+			continue;
+		}
+		s = &a->services[j];
+#define DIFF_STR(x, y) (((x) == NULL) != ((y) == NULL) || \
+	((x) != NULL && strcmp((x), (y)) != 0))
+		if (s->type != t->type || DIFF_STR(s->greeting, t->greeting) ||
+		    DIFF_STR(s->reply, t->reply) || DIFF_STR(s->dir, t->dir) ||
+		    DIFF_STR(s->format, t->format) ||
+		    DIFF_STR(s->timezone, t->timezone) ||
+		    s->idle_timeout_ms != t->idle_timeout_ms ||
+		    s->max_line != t->max_line || s->nallow != t->nallow ||
+		    (s->nallow > 0 && memcmp(s->allow, t->allow,
+		    s->nallow * sizeof(*s->allow)) != 0) ||
+		    s->udp_rate != t->udp_rate ||
+		    s->max_connections != t->max_connections ||
+		    s->max_size != t->max_size || s->mode != t->mode)
+			report_add(rep, "service %s changed", t->name);
+#undef DIFF_STR
+	}
+	for (j = 0; j < a->nservices; j++) {
+		for (i = 0; i < b->nservices; i++)
+			if (strcmp(a->services[j].name,
+			    b->services[i].name) == 0)
+				break;
+		if (i == b->nservices)
+			report_add(rep, "service %s removed",
+			    a->services[j].name);
+	}
+}
+
+int
+master_reload(int dry_run, struct reload_report *rep)
+{
+	struct netd_config *cfg;
+	struct config_errors errs;
+	struct listener *ls;
+	size_t i, nls;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->dry_run = dry_run;
+	rep->from = rep->to = master.generation;
+	if (master.stopping) {
+		report_add(rep, "netd is stopping");
+		return -1;
+	}
+	log_notice("%s configuration %s", dry_run ? "checking" : "reloading",
+	    master.cfg->path);
+	if ((cfg = config_load(master.cfg->path, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++) {
+			report_add(rep, "%s", errs.msg[i]);
+			log_warnx("%s", errs.msg[i]);
+		}
+		if (errs.n == 0)
+			report_add(rep, "%s: cannot load", master.cfg->path);
+		config_errors_free(&errs);
+		goto refused;
+	}
+	if (config_runnable(cfg, rep) == -1 ||
+	    listeners_build(cfg, master.ls, master.nls, &ls, &nls, dry_run,
+	    rep) == -1) {
+		config_free(cfg);
+		goto refused;
+	}
+	service_changes(master.cfg, cfg, rep);
+	if (dry_run) {
+		for (i = 0; i < master.nls; i++) {
+			size_t k;
+
+			for (k = 0; k < nls; k++)
+				if (strcmp(ls[k].conf, master.ls[i].conf) == 0)
+					break;
+			if (k == nls)
+				report_add(rep, "would close %s",
+				    master.ls[i].addr.text);
+		}
+		free(ls);
+		config_free(cfg);
+		rep->ok = 1;
+		rep->to = master.generation + 1;
+		return 0;
+	}
+	/* Listeners no longer configured: close (old workers hold theirs). */
+	for (i = 0; i < master.nls; i++) {
+		if (master.ls[i].fd == -1)
+			continue;
+		log_info("closing %s", master.ls[i].addr.text);
+		report_add(rep, "closed %s", master.ls[i].addr.text);
+		listener_remove(&master.ls[i]);
+	}
+	for (i = 0; i < nls; i++)
+		strlcpy(sb->listeners[ls[i].sb].service,
+		    cfg->services[ls[i].svc].name,
+		    sizeof(sb->listeners[0].service));
+	free(master.ls);
+	config_free(master.cfg);
+	master.ls = ls;
+	master.nls = nls;
+	master.cfg = cfg;
+	log_set_level(cfg->log_level);
+	master.generation++;
+	sb->generation = master.generation;
+	pool.generation = master.generation;
+	pool.target = cfg->workers;
+	pool.min_spare = cfg->min_spare;
+	pool.max_spare = cfg->max_spare;
+	pool.max_workers = cfg->max_workers;
+	pool.shutdown_timeout_ms = cfg->shutdown_timeout_ms;
+	pool_drain_generation(master.generation, cfg->shutdown_timeout_ms);
+	pool_maintain();
+	rep->ok = 1;
+	rep->to = master.generation;
+	sb->master.reloads++;
+	sb->master.reload_ok = 1;
+	sb->master.reload_ms = realtime_ms();
+	snprintf(sb->master.reload_msg, sizeof(sb->master.reload_msg),
+	    "generation %u -> %u", rep->from, rep->to);
+	log_notice("reloaded: generation %u -> %u", rep->from, rep->to);
+	master_title();
+	return 0;
+refused:
+	if (!dry_run) {
+		sb->master.reload_failures++;
+		sb->master.reload_ok = 0;
+		sb->master.reload_ms = realtime_ms();
+		snprintf(sb->master.reload_msg, sizeof(sb->master.reload_msg),
+		    "refused: %s", rep->nlines > 0 ? rep->lines[0] : "error");
+	}
+	log_warnx("reload refused: configuration has errors; still serving "
+	    "generation %u", master.generation);
+	return -1;
+}
+
+void
+master_stop(int how)
+{
+	size_t i;
+
+	if (master.stopping == STOP_FAST ||
+	    (master.stopping == how && how == STOP_GRACEFUL))
+		return;
+	pool.stopping = 1;
+	if (how == STOP_FAST) {
+		log_notice("fast stop: terminating %d workers", pool_running());
+		master.stopping = STOP_FAST;
+		master.stop_deadline = monotonic_ms() + FAST_STOP_MS;
+		pool_signal_all(SIGTERM);
+	} else {
+		log_notice("graceful stop: letting %d workers finish (up to "
+		    "%dms)", pool_running(), master.cfg->shutdown_timeout_ms);
+		master.stopping = STOP_GRACEFUL;
+		pool_drain_generation(UINT32_MAX,
+		    master.cfg->shutdown_timeout_ms);
+		master.stop_deadline = monotonic_ms() +
+		    (uint64_t)master.cfg->shutdown_timeout_ms + FAST_STOP_MS;
+	}
+	/* The master stops listening at once; workers keep their copies. */
+	for (i = 0; i < master.nls; i++)
+		listener_close(&master.ls[i]);
+	sd_notify(0, "STOPPING=1");
+}
+
+void
+master_scale(int n)
+{
+	if (n < 1)
+		n = 1;
+	if (n > master.cfg->max_workers)
+		n = master.cfg->max_workers;
+	log_notice("pool size %d -> %d", pool.target, n);
+	pool.target = n;
+	pool_shrink_to(n);
+	pool_maintain();
+	master_title();
+}
+
+static void
+master_handle_signal(int sig)
+{
+	struct reload_report rep;
+	int idle, busy;
+
+	switch (sig) {
+	case SIGCHLD:
+		pool_reap();
+		break;
+	case SIGHUP:
+		(void)master_reload(0, &rep);
+		reload_report_free(&rep);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		master_stop(STOP_FAST);
+		break;
+	case SIGQUIT:
+		master_stop(STOP_GRACEFUL);
+		break;
+	case SIGUSR1:
+		log_notice("SIGUSR1: logs go to stderr; nothing to reopen");
+		break;
+	case SIGTTIN:
+	case SIGTTOU:
+		(void)pool_live(&idle, &busy);
+		master_scale(pool.target + (sig == SIGTTIN ? 1 : -1));
+		break;
+	}
+}
+
+static void
+master_cleanup(void)
+{
+	size_t i;
+
+	for (i = 0; i < master.nls; i++)
+		listener_remove(&master.ls[i]);
+	control_close_all();
+	if (master.cfg->pid_file != NULL && unlink(master.cfg->pid_file) == -1 &&
+	    errno != ENOENT)
+		log_warn("unlink %s", master.cfg->pid_file);
+}
+
+static void
+master_check_ready(void)
+{
+	int idle, busy, live;
+
+	if (master.announced || !pool_generation_ready())
+		return;
+	master.announced = 1;
+	live = pool_live(&idle, &busy);
+	log_notice("ready: generation %u, %d workers, %zu listeners",
+	    master.generation, live, master.nls);
+	sd_notifyf(0, "READY=1\nSTATUS=serving, %d workers\nMAINPID=%d", live,
+	    (int)getpid());
+}
+
+int
+master_run(struct netd_config *cfg)
+{
+	struct pollfd pfd[CONTROL_MAX_CLIENTS + 2];
+	unsigned char sigs[64];
+	int n, timeout, last_live = -1, idle, busy, live;
+	nfds_t npfd;
+	ssize_t r;
+
+	master.cfg = cfg;
+	master.generation = 1;
+	master.start_ms = realtime_ms();
+	log_set_level(cfg->log_level);
+	if (scoreboard_init() == -1)
+		return 1;
+	sb->master_pid = getpid();
+	sb->master_start_ms = master.start_ms;
+	sb->generation = 1;
+	pool.slots = sb->slots;
+	strlcpy(sb->master.config, cfg->path, sizeof(sb->master.config));
+	if (config_runnable(cfg, NULL) == -1)
+		return 1;
+	if (listeners_build(cfg, NULL, 0, &master.ls, &master.nls, 0,
+	    NULL) == -1)
+		return 1;
+	if (pipe2(master.life, O_CLOEXEC) == -1) {
+		log_warn("pipe");
+		return 1;
+	}
+	if (master_signals() == -1)
+		return 1;
+	if (control_open(cfg) == -1)
+		return 1;
+	pool.generation = 1;
+	pool.target = cfg->workers;
+	pool.min_spare = cfg->min_spare;
+	pool.max_spare = cfg->max_spare;
+	pool.max_workers = cfg->max_workers;
+	pool.shutdown_timeout_ms = cfg->shutdown_timeout_ms;
+	pool.spawn_rate = 1;
+	pool.last_tick = monotonic_ms();
+	log_notice("netd %s starting: master pid %d, %d workers", NETD_VERSION,
+	    (int)getpid(), cfg->workers);
+	pool_maintain();
+
+	for (;;) {
+		if (master.stopping && pool_running() == 0)
+			break;
+		if (master.stopping &&
+		    monotonic_ms() >= master.stop_deadline) {
+			log_warnx("workers still running at the stop "
+			    "deadline: killing");
+			pool_signal_all(SIGKILL);
+			master.stop_deadline = monotonic_ms() + 60000;
+		}
+		timeout = pool_next_timeout();
+		pfd[0].fd = master.sigpipe[0];
+		pfd[0].events = POLLIN;
+		npfd = 1 + control_pollfds(&pfd[1], CONTROL_MAX_CLIENTS + 1,
+		    &timeout);
+		n = poll(pfd, npfd, timeout);
+		if (n == -1 && errno != EINTR) {
+			log_warn("poll");
+			continue;
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN)) {
+			while ((r = read(master.sigpipe[0], sigs,
+			    sizeof(sigs))) > 0)
+				for (ssize_t i = 0; i < r; i++)
+					master_handle_signal(sigs[i]);
+		}
+		if (n > 0)
+			control_handle(&pfd[1], npfd - 1);
+		control_tick();
+		pool_maintain();
+		master_check_ready();
+		sb->master.target = pool.target;
+		sb->master.min_spare = pool.min_spare;
+		sb->master.max_spare = pool.max_spare;
+		sb->master.max_workers = pool.max_workers;
+		sb->master.stopping = master.stopping;
+		live = pool_live(&idle, &busy);
+		if (live != last_live) {
+			master_title();
+			last_live = live;
+		}
+	}
+	log_notice("stopped");
+	master_cleanup();
+	return 0;
+}

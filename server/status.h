@@ -1,0 +1,18 @@
+/* JSON documents about the running daemon: status, effective config. */
+#ifndef NETD_STATUS_H
+#define NETD_STATUS_H
+
+#include <jansson.h>
+
+#include "config.h"
+
+/*
+ * The status document (netctl status --json, GET /status): "netd" (pid,
+ * version, uptime, config, generation, last reload), "pool", "listeners",
+ * "services", "workers".  Built from the scoreboard, so a worker can build
+ * it too; the master adds what only it knows (slot states, backoff).
+ */
+json_t	*status_json(void);
+json_t	*config_json(const struct netd_config *cfg);
+
+#endif

@@ -1,0 +1,8 @@
+/* Process titles shown by ps(1), through libbsd's setproctitle(3). */
+#ifndef NETD_TITLE_H
+#define NETD_TITLE_H
+
+void	title_init(int argc, char *argv[], char *envp[]);
+void	title_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

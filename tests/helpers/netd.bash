@@ -1,0 +1,119 @@
+# Test helpers: a private netd per test, in $BATS_TEST_TMPDIR, on ports the
+# kernel picks (listen = ...:0), found through `netctl status --json`.
+#
+#   netd_config <<EOF ... EOF   write netd.ini; [netd] gets control_socket
+#                               and log_level unless the text sets them
+#   netd_start [ARGS]           start it, wait until `netctl ping` answers
+#   netd_stop                   TERM, wait, KILL leftovers (teardown)
+#   port_of PROTO SERVICE [N]   the Nth bound port of a service
+#   wait_until SECONDS CMD...   poll CMD until it succeeds, or fail
+#   worker_pids                 pids of the workers in status
+#   ctl ARGS...                 netctl against this test's netd
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+NETD_BUILD=${NETD_BUILD:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build}
+NETD="$NETD_BUILD/netd"
+NETCTL="$NETD_BUILD/netctl"
+SEEDS="$BATS_TEST_DIRNAME/helpers"
+
+netd_config() {
+	CONF="$BATS_TEST_TMPDIR/netd.ini"
+	SOCK="$BATS_TEST_TMPDIR/ctl.sock"
+	LOG="$BATS_TEST_TMPDIR/netd.log"
+	local body
+	body=$(cat)
+	if ! grep -q '^\[netd\]' <<<"$body"; then
+		body=$(printf '[netd]\n%s' "$body")
+	fi
+	# Put our socket into the [netd] section unless the test chose one.
+	if ! grep -q '^control_socket' <<<"$body"; then
+		body=$(sed "0,/^\[netd\]/s||[netd]\ncontrol_socket = $SOCK|" <<<"$body")
+	fi
+	printf '%s\n' "$body" >"$CONF"
+}
+
+ctl() {
+	"$NETCTL" -s "$SOCK" "$@"
+}
+
+# Poll a command until it succeeds; fail after SECONDS.
+wait_until() {
+	local secs=$1; shift
+	local deadline=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${secs}s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+netd_alive() {
+	[[ -n "${NETD_PID:-}" ]] && kill -0 "$NETD_PID" 2>/dev/null &&
+	    ! grep -q '^State:.*Z' "/proc/$NETD_PID/status" 2>/dev/null
+}
+
+netd_start() {
+	"$NETD" -c "$CONF" "$@" >"$LOG" 2>&1 3>&- &
+	NETD_PID=$!
+	local deadline=$((SECONDS + 20))
+	until "$NETCTL" -s "$SOCK" ping >/dev/null 2>&1 &&
+	    grep -q 'ready: generation' "$LOG"; do
+		if ! netd_alive; then
+			echo "netd exited during start-up; log:" >&2
+			cat "$LOG" >&2
+			return 1
+		fi
+		if ((SECONDS >= deadline)); then
+			echo "netd not ready after 20s; log:" >&2
+			cat "$LOG" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+worker_pids() {
+	ctl --json status | jq -r '.workers[] | select(.pid != null) | .pid'
+}
+
+port_of() {
+	local proto=$1 service=$2 n=${3:-1}
+	ctl --json status | jq -r --arg p "$proto" --arg s "$service" \
+	    '[.listeners[] | select(.proto == $p and .service == $s) | .port][]' |
+	    sed -n "${n}p"
+}
+
+# Every process of this netd: the master and its children.
+netd_tree() {
+	[[ -n "${NETD_PID:-}" ]] || return 0
+	echo "$NETD_PID"
+	pgrep -P "$NETD_PID" || true
+}
+
+netd_stop() {
+	[[ -n "${NETD_PID:-}" ]] || return 0
+	local pids
+	pids=$(netd_tree)
+	kill -TERM "$NETD_PID" 2>/dev/null || true
+	local deadline=$((SECONDS + 10))
+	while netd_alive && ((SECONDS < deadline)); do
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null || true
+	wait "$NETD_PID" 2>/dev/null || true
+	NETD_PID=
+}
+
+# For teardown: stop netd and show its log when the test failed.
+netd_teardown() {
+	netd_stop
+	if [[ -f "${LOG:-}" && -z "${BATS_TEST_COMPLETED:-}" ]]; then
+		echo "--- netd log ($LOG) ---"
+		cat "$LOG"
+	fi
+}

@@ -72,6 +72,9 @@ log_level_name(int level)
 	return "?";
 }
 
+static void log_vwrite(int, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 {

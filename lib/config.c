@@ -77,6 +77,9 @@ static const struct key_def service_keys[] = {
 #define NGLOBAL		(sizeof(global_keys) / sizeof(global_keys[0]))
 #define NSERVICE	(sizeof(service_keys) / sizeof(service_keys[0]))
 
+_Static_assert(NGLOBAL <= 16, "netd_config.key_lines is too small");
+_Static_assert(NSERVICE <= 32, "service_conf.key_lines is too small");
+
 static const char *svc_types[SVC_NTYPES] = {
 	"hello", "echo", "discard", "daytime", "chargen", "time", "upload",
 	"http",
@@ -92,8 +95,30 @@ struct loader {
 	int			 at_bol;	/* last chunk ended a line */
 	enum section		 sec;
 	struct service_conf	*svc;
-	int			 global_lines[NGLOBAL];
+	int			*global_lines;
 };
+
+int
+config_key_line(const struct netd_config *cfg, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NGLOBAL; i++)
+		if (strcmp(global_keys[i].name, key) == 0)
+			return cfg->key_lines[i];
+	return 0;
+}
+
+int
+service_key_line(const struct service_conf *svc, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NSERVICE; i++)
+		if (strcmp(service_keys[i].name, key) == 0)
+			return svc->key_lines[i] ? svc->key_lines[i] : svc->line;
+	return svc->line;
+}
 
 const char *
 svc_type_name(int type)
@@ -672,6 +697,7 @@ config_load(const char *path, struct config_errors *errs)
 	ld.cfg = cfg;
 	ld.errs = errs;
 	ld.at_bol = 1;
+	ld.global_lines = cfg->key_lines;
 	cfg->path = strdup(path);
 	tmp = strdup(path);
 	cfg->basedir = tmp != NULL ? strdup(dirname(tmp)) : NULL;

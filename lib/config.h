@@ -66,6 +66,7 @@ struct netd_config {
 	int		 log_level;
 	struct service_conf *services;
 	size_t		 nservices;
+	int		 key_lines[16];	/* where each [netd] key was set */
 };
 
 /* Errors collected while loading, each "FILE:LINE: key 'k': message". */
@@ -81,6 +82,11 @@ struct config_errors {
 struct netd_config *config_load(const char *path, struct config_errors *errs);
 void	config_free(struct netd_config *cfg);
 void	config_errors_free(struct config_errors *errs);
+
+/* The line a [netd] key was set on, 0 if it has its default. */
+int	config_key_line(const struct netd_config *cfg, const char *key);
+/* Same for a service key. */
+int	service_key_line(const struct service_conf *svc, const char *key);
 
 const char *svc_type_name(int type);
 int	svc_type_serves_udp(int type);

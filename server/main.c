@@ -81,6 +81,7 @@ main(int argc, char *argv[], char *envp[])
 	char *abspath;
 	struct netd_config *cfg;
 	struct config_errors errs;
+	struct reload_report rep;
 	int ch, test = 0, daemonize = 0, rc;
 	size_t i;
 
@@ -128,6 +129,16 @@ main(int argc, char *argv[], char *envp[])
 		return 1;
 	}
 	if (test) {
+		memset(&rep, 0, sizeof(rep));
+		log_set_level(LOG_LVL_ERR - 1);	/* errors are printed below */
+		if (master_config_check(cfg, &rep) == -1) {
+			for (i = 0; i < rep.nlines; i++)
+				fprintf(stderr, "%s\n", rep.lines[i]);
+			fprintf(stderr, "netd: config %s has errors\n", path);
+			reload_report_free(&rep);
+			config_free(cfg);
+			return 1;
+		}
 		printf("netd: config %s ok\n", path);
 		config_free(cfg);
 		return 0;

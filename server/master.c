@@ -162,14 +162,24 @@ listener_remove(struct listener *l)
 	scoreboard_listener_free(l->sb);
 }
 
-/* Checks a config needs beyond parsing: users exist, services can run. */
 static int
-config_runnable(const struct netd_config *cfg, struct reload_report *rep)
+err_key_line(const struct service_conf *svc, const char *err)
+{
+	char key[32];
+
+	if (sscanf(err, "key '%31[a-z_]'", key) == 1)
+		return service_key_line(svc, key);
+	return svc->line;
+}
+
+/* Checks a config needs beyond parsing: users exist, services can run. */
+int
+master_config_check(const struct netd_config *cfg, struct reload_report *rep)
 {
 	const struct service_type *st;
 	char err[512];
 	size_t i;
-	int ok = 1;
+	int ok = 1, line;
 
 	if (privs_check(cfg, err, sizeof(err)) == -1) {
 		report_add(rep, "%s", err);
@@ -192,10 +202,10 @@ config_runnable(const struct netd_config *cfg, struct reload_report *rep)
 		}
 		if (st->check != NULL &&
 		    st->check(&cfg->services[i], err, sizeof(err)) == -1) {
-			report_add(rep, "%s:%d: service '%s': %s", cfg->path,
-			    cfg->services[i].line, cfg->services[i].name, err);
-			log_warnx("%s:%d: service '%s': %s", cfg->path,
-			    cfg->services[i].line, cfg->services[i].name, err);
+			/* err names the key ("key 'dir': ..."): its line */
+			line = err_key_line(&cfg->services[i], err);
+			report_add(rep, "%s:%d: %s", cfg->path, line, err);
+			log_warnx("%s:%d: %s", cfg->path, line, err);
 			ok = 0;
 		}
 	}
@@ -369,7 +379,7 @@ master_reload(int dry_run, struct reload_report *rep)
 		config_errors_free(&errs);
 		goto refused;
 	}
-	if (config_runnable(cfg, rep) == -1 ||
+	if (master_config_check(cfg, rep) == -1 ||
 	    listeners_build(cfg, master.ls, master.nls, &ls, &nls, dry_run,
 	    rep) == -1) {
 		config_free(cfg);
@@ -567,7 +577,7 @@ master_run(struct netd_config *cfg)
 	sb->generation = 1;
 	pool.slots = sb->slots;
 	strlcpy(sb->master.config, cfg->path, sizeof(sb->master.config));
-	if (config_runnable(cfg, NULL) == -1)
+	if (master_config_check(cfg, NULL) == -1)
 		return 1;
 	if (listeners_build(cfg, NULL, 0, &master.ls, &master.nls, 0,
 	    NULL) == -1)

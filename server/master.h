@@ -38,6 +38,8 @@ extern struct master master;
 
 int	master_run(struct netd_config *cfg) __attribute__((warn_unused_result));
 pid_t	master_spawn(int slot);
+int	master_config_check(const struct netd_config *cfg,
+	    struct reload_report *rep);
 int	master_reload(int dry_run, struct reload_report *rep);
 void	reload_report_free(struct reload_report *rep);
 void	master_stop(int how);

@@ -25,16 +25,18 @@ lookup(const struct netd_config *cfg, struct passwd **pw, gid_t *gid,
 	if (cfg->user != NULL) {
 		errno = 0;
 		if ((*pw = getpwnam(cfg->user)) == NULL) {
-			snprintf(err, errlen, "%s: key 'user': no such user "
-			    "'%s'", cfg->path, cfg->user);
+			snprintf(err, errlen, "%s:%d: key 'user': no such "
+			    "user '%s'", cfg->path,
+			    config_key_line(cfg, "user"), cfg->user);
 			return -1;
 		}
 		*gid = (*pw)->pw_gid;
 	}
 	if (cfg->group != NULL) {
 		if ((gr = getgrnam(cfg->group)) == NULL) {
-			snprintf(err, errlen, "%s: key 'group': no such group "
-			    "'%s'", cfg->path, cfg->group);
+			snprintf(err, errlen, "%s:%d: key 'group': no such "
+			    "group '%s'", cfg->path,
+			    config_key_line(cfg, "group"), cfg->group);
 			return -1;
 		}
 		*gid = gr->gr_gid;

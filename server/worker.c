@@ -27,6 +27,7 @@
 #include "worker.h"
 
 #define LIFE_EVENT	UINT32_MAX
+#define NEVENTS		16
 
 volatile sig_atomic_t worker_stop_now;
 static volatile sig_atomic_t worker_draining;
@@ -153,15 +154,51 @@ worker_recv(const struct netd_config *cfg, struct listener *l)
 	return 1;
 }
 
+/* Serve the ready listeners; the number served.  Sets *leaving. */
+static int
+worker_events(const struct netd_config *cfg, struct listener *ls,
+    struct epoll_event *evs, int n, int *leaving)
+{
+	struct sb_worker *w = &sb->workers[worker_slot];
+	int i, served = 0, ok;
+	size_t k;
+
+	for (i = 0; i < n && !worker_stop_now; i++) {
+		if (evs[i].data.u32 == LIFE_EVENT) {
+			if (!*leaving)
+				log_notice("worker %d: master is gone, exiting",
+				    worker_slot);
+			*leaving = 1;
+			continue;
+		}
+		k = evs[i].data.u32;
+		ok = ls[k].addr.proto == PROTO_UDP ? worker_recv(cfg, &ls[k]) :
+		    worker_accept(cfg, &ls[k]);
+		if (!ok)
+			continue;
+		served++;
+		w->requests++;
+		w->listener = -1;
+		worker_set_idle();
+		if (cfg->max_requests > 0 &&
+		    w->requests >= (uint64_t)cfg->max_requests && !*leaving) {
+			log_info("worker %d: served %llu requests "
+			    "(max_requests), recycling", worker_slot,
+			    (unsigned long long)w->requests);
+			*leaving = 1;
+		}
+	}
+	return served;
+}
+
 void
 worker_main(int slot, uint32_t generation, const struct netd_config *cfg,
     struct listener *ls, size_t nls, int life_fd)
 {
-	struct epoll_event ev, evs[16];
+	struct epoll_event ev, evs[NEVENTS];
 	struct sb_worker *w = &sb->workers[slot];
 	pid_t master = getppid();
-	uint64_t served = 0;
-	int ep, n, i, served_one;
+	int ep, n, leaving = 0;
 	size_t k;
 
 	worker_slot = slot;
@@ -195,10 +232,20 @@ worker_main(int slot, uint32_t generation, const struct netd_config *cfg,
 	worker_set_idle();
 
 	for (;;) {
-		if (worker_stop_now || worker_draining)
+		if (worker_stop_now)
 			worker_exit(0);
-		n = epoll_wait(ep, evs, (int)(sizeof(evs) / sizeof(evs[0])),
-		    -1);
+		if (worker_draining || leaving) {
+			/*
+			 * Serve what is already pending before leaving: an
+			 * exclusive wakeup this worker took, or readiness
+			 * queued on its epoll set, reaches no sibling, and a
+			 * client could wait on a queue nobody watches.
+			 */
+			if ((n = epoll_wait(ep, evs, NEVENTS, 0)) > 0)
+				(void)worker_events(cfg, ls, evs, n, &leaving);
+			worker_exit(0);
+		}
+		n = epoll_wait(ep, evs, NEVENTS, -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -206,35 +253,12 @@ worker_main(int slot, uint32_t generation, const struct netd_config *cfg,
 			worker_exit(2);
 		}
 		w->wakeups++;
-		for (i = 0; i < n; i++) {
-			if (worker_stop_now || worker_draining)
-				worker_exit(0);
-			if (evs[i].data.u32 == LIFE_EVENT) {
-				log_notice("worker %d: master %d is gone, "
-				    "exiting", slot, (int)master);
-				worker_exit(0);
-			}
-			k = evs[i].data.u32;
-			served_one = ls[k].addr.proto == PROTO_UDP ?
-			    worker_recv(cfg, &ls[k]) : worker_accept(cfg, &ls[k]);
-			if (!served_one)
-				continue;
-			w->requests++;
-			served++;
-			w->listener = -1;
-			worker_set_idle();
-			if (cfg->max_requests > 0 &&
-			    served >= (uint64_t)cfg->max_requests) {
-				log_info("worker %d: served %llu requests "
-				    "(max_requests), recycling", slot,
-				    (unsigned long long)served);
-				worker_exit(0);
-			}
-			if (getppid() != master) {
-				log_notice("worker %d: master %d is gone, "
-				    "exiting", slot, (int)master);
-				worker_exit(0);
-			}
+		if (worker_events(cfg, ls, evs, n, &leaving) == 0)
+			continue;
+		if (getppid() != master) {
+			log_notice("worker %d: master %d is gone, exiting",
+			    slot, (int)master);
+			leaving = 1;
 		}
 	}
 }

@@ -117,3 +117,116 @@ netd_teardown() {
 		cat "$LOG"
 	fi
 }
+
+# --- More helpers (core and control tests) ---------------------------------
+#
+#   hello MODE ARGS...          tests/helpers/hello_client.py, bounded by timeout
+#   bg NAME CMD...              run CMD in the background; output in
+#                               $BATS_TEST_TMPDIR/NAME.out, pid remembered
+#   bg_wait NAME                wait for it; its exit status
+#   bg_stop_all                 kill what bg started and is still running
+#   hold_start NAME PORT [HOST] a hello session held open after the greeting;
+#                               prints the client's source port when it is in
+#   hold_release NAME           let it send its name, get the reply, say exit
+#   jqs FILTER                  `netctl --json status` through jq -r FILTER
+#   slot_pid SLOT               the pid in a worker slot (or null)
+#   netd_procs                  pids of every process of this test's netd
+#                               (all hold $LOG as stderr), dead master's
+#                               orphans included
+#   pid_gone PID                no such process, or only a zombie left
+#   netd_cleanup                teardown: bg_stop_all, netd_teardown, then
+#                               KILL whatever of this netd is left
+
+HELLO_CLIENT="$BATS_TEST_DIRNAME/helpers/hello_client.py"
+
+hello() {
+	timeout 120 python3 "$HELLO_CLIENT" "$@"
+}
+
+bg() {
+	local name=$1; shift
+	"$@" >"$BATS_TEST_TMPDIR/$name.out" 2>&1 3>&- &
+	echo "$!" >"$BATS_TEST_TMPDIR/$name.pid"
+	echo "$!" >>"$BATS_TEST_TMPDIR/bg.pids"
+}
+
+bg_wait() {
+	local pid
+	pid=$(cat "$BATS_TEST_TMPDIR/$1.pid")
+	wait "$pid"
+}
+
+# A process and all its descendants (a bg function is a subshell running
+# timeout running python).
+pid_tree() {
+	local child
+	echo "$1"
+	for child in $(pgrep -P "$1"); do
+		pid_tree "$child"
+	done
+}
+
+bg_stop_all() {
+	local pid pids=
+	[[ -f "$BATS_TEST_TMPDIR/bg.pids" ]] || return 0
+	while read -r pid; do
+		pids+=" $(pid_tree "$pid")"
+	done <"$BATS_TEST_TMPDIR/bg.pids"
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null || true
+	rm -f "$BATS_TEST_TMPDIR/bg.pids"
+}
+
+hold_start() {
+	local name=$1 port=$2 host=${3:-127.0.0.1}
+	rm -f "$BATS_TEST_TMPDIR/$name.ready" "$BATS_TEST_TMPDIR/$name.go"
+	bg "$name" hello hold "$host" "$port" "$BATS_TEST_TMPDIR/$name.ready" \
+	    "$BATS_TEST_TMPDIR/$name.go"
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/$name.ready" || {
+		cat "$BATS_TEST_TMPDIR/$name.out" >&2
+		return 1
+	}
+	cat "$BATS_TEST_TMPDIR/$name.ready"
+}
+
+hold_release() {
+	touch "$BATS_TEST_TMPDIR/$1.go"
+}
+
+jqs() {
+	ctl --json status | jq -r "$1"
+}
+
+slot_pid() {
+	jqs ".workers[] | select(.slot == $1) | .pid"
+}
+
+netd_procs() {
+	local fd pid
+	[[ -n "${LOG:-}" ]] || return 0
+	for fd in /proc/[0-9]*/fd/2; do
+		[[ "$(readlink "$fd" 2>/dev/null)" == "$LOG" ]] || continue
+		pid=${fd#/proc/}
+		pid=${pid%%/*}
+		pid_gone "$pid" || echo "$pid"
+	done
+}
+
+pid_gone() {
+	local state
+	state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) ||
+	    return 0
+	[[ -z "$state" || "$state" == Z || "$state" == X ]]
+}
+
+netd_cleanup() {
+	local pids
+	bg_stop_all
+	netd_teardown
+	pids=$(netd_procs)
+	if [[ -n "$pids" ]]; then
+		echo "killing leftover netd processes: $pids"
+		# shellcheck disable=SC2086
+		kill -KILL $pids 2>/dev/null || true
+	fi
+}

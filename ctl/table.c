@@ -12,6 +12,8 @@ table_init(struct table *t, int ncols, const char *const *heads,
 {
 	int i;
 
+	if (ncols < 1 || ncols > TABLE_MAX_COLS)
+		errx(1, "table: %d columns", ncols);
 	memset(t, 0, sizeof(*t));
 	t->ncols = ncols;
 	for (i = 0; i < ncols; i++)

@@ -209,6 +209,19 @@ status_json(void)
 	return doc;
 }
 
+/* Durations as the config writes them: "30s", "1500ms". */
+static json_t *
+duration_json(int ms)
+{
+	char buf[32];
+
+	if (ms % 1000 == 0)
+		snprintf(buf, sizeof(buf), "%ds", ms / 1000);
+	else
+		snprintf(buf, sizeof(buf), "%dms", ms);
+	return json_string(buf);
+}
+
 static json_t *
 str_or_null(const char *s)
 {
@@ -234,9 +247,10 @@ config_json(const struct netd_config *cfg)
 			cidr_format(&s->allow[j], buf, sizeof(buf));
 			json_array_append_new(allow, json_string(buf));
 		}
-		o = json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:i}",
+		o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:i, s:i}",
 		    "name", s->name, "type", svc_type_name(s->type),
-		    "listen", ls, "idle_timeout_ms", s->idle_timeout_ms,
+		    "listen", ls, "idle_timeout", duration_json(
+		    s->idle_timeout_ms),
 		    "allow", s->nallow ? allow : json_null(),
 		    "udp_rate", s->udp_rate,
 		    "max_connections", s->max_connections);
@@ -266,7 +280,7 @@ config_json(const struct netd_config *cfg)
 		json_array_append_new(svcs, o);
 	}
 	doc = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:s, "
-	    "s:o, s:o, s:o, s:i, s:s}, s:o}",
+	    "s:o, s:o, s:o, s:o, s:s}, s:o}",
 	    "file", cfg->path,
 	    "netd",
 	    "workers", cfg->workers, "min_spare", cfg->min_spare,
@@ -277,7 +291,7 @@ config_json(const struct netd_config *cfg)
 	    "control_group", str_or_null(cfg->control_group),
 	    "admin_group", str_or_null(cfg->admin_group),
 	    "pid_file", str_or_null(cfg->pid_file),
-	    "shutdown_timeout_ms", cfg->shutdown_timeout_ms,
+	    "shutdown_timeout", duration_json(cfg->shutdown_timeout_ms),
 	    "log_level", log_level_name(cfg->log_level),
 	    "services", svcs);
 	return doc;

@@ -343,6 +343,34 @@ enforce_deadlines(uint64_t now)
 	}
 }
 
+/*
+ * Reloads in a tight loop while clients hold old workers could fill the
+ * slot table with draining generations: when the serving generation needs
+ * a slot and none is free, the draining worker nearest its deadline is
+ * terminated now.
+ */
+static void
+terminate_oldest_draining(uint64_t now)
+{
+	struct slot *s, *best = NULL;
+	int i;
+
+	for (i = 0; i < SB_SLOTS; i++) {
+		s = &pool.slots[i];
+		if (s->state == SLOT_DRAINING && !s->term_sent &&
+		    (best == NULL || s->deadline < best->deadline))
+			best = s;
+	}
+	if (best == NULL)
+		return;
+	log_warnx("no free worker slot: terminating draining worker %d "
+	    "(pid %d, generation %u) early", (int)(best - pool.slots),
+	    (int)best->pid, best->generation);
+	kill(best->pid, SIGTERM);
+	best->term_sent = 1;
+	best->deadline = now;
+}
+
 void
 pool_maintain(void)
 {
@@ -362,7 +390,11 @@ pool_maintain(void)
 	live = pool_live(&idle, &busy);
 	/* Never below `workers` (or the size set by scale). */
 	while (live < pool.target && live < pool.max_workers) {
-		if ((idx = slot_find_free()) == -1 || slot_start(idx) == -1)
+		if ((idx = slot_find_free()) == -1) {
+			terminate_oldest_draining(now);
+			break;
+		}
+		if (slot_start(idx) == -1)
 			break;
 		live++;
 	}

@@ -13,10 +13,18 @@
 #include "log.h"
 #include "scoreboard.h"
 #include "service.h"
+#include "udp_guard.h"
 #include "worker.h"
 
 static const struct service_type *services[] = {
 	&svc_hello,
+	&svc_echo,
+	&svc_discard,
+	&svc_daytime,
+	&svc_chargen,
+	&svc_time,
+	&svc_upload,
+	&svc_http,
 };
 
 const struct service_type *
@@ -69,9 +77,15 @@ conn_count(struct conn *c, uint64_t in, uint64_t out)
 ssize_t
 conn_read(struct conn *c, void *buf, size_t len)
 {
+	return conn_read_ms(c, buf, len, c->svc->idle_timeout_ms);
+}
+
+ssize_t
+conn_read_ms(struct conn *c, void *buf, size_t len, int timeout_ms)
+{
 	ssize_t n;
 
-	n = io_read(c->fd, buf, len, c->svc->idle_timeout_ms);
+	n = io_read(c->fd, buf, len, timeout_ms);
 	if (n > 0)
 		conn_count(c, (uint64_t)n, 0);
 	else if (n == -1)
@@ -183,6 +197,7 @@ service_dgram(int slot, int listener, int fd, const struct service_conf *svc,
 	struct sb_worker *w = &sb->workers[slot];
 	static char out[65536];
 	ssize_t n;
+	int drop;
 
 	SB_ADD(l->connections, 1);
 	SB_ADD(l->bytes_in, len);
@@ -192,7 +207,11 @@ service_dgram(int slot, int listener, int fd, const struct service_conf *svc,
 		return;
 	}
 	if (st == NULL || st->serve_dgram == NULL)
+		return;		/* discard: no answer, nothing to guard */
+	if ((drop = udp_guard(svc, (struct sockaddr *)peer)) != -1) {
+		SB_ADD(l->drops[drop], 1);
 		return;
+	}
 	n = st->serve_dgram(svc, data, len, out, sizeof(out));
 	if (n < 0)
 		return;

@@ -47,6 +47,8 @@ const struct service_type *service_lookup(int type);
 
 /* I/O for services: idle timeout, byte counters, stop on TERM. */
 ssize_t	conn_read(struct conn *c, void *buf, size_t len);
+/* conn_read with a timeout of its own (ms; a deadline for a request). */
+ssize_t	conn_read_ms(struct conn *c, void *buf, size_t len, int timeout_ms);
 int	conn_write(struct conn *c, const void *buf, size_t len);
 int	conn_write_str(struct conn *c, const char *s);
 void	conn_set_result(struct conn *c, const char *result);
@@ -59,7 +61,20 @@ void	service_dgram(int slot, int listener, int fd,
 	    const struct service_conf *svc, const void *data, size_t len,
 	    struct sockaddr_storage *peer, socklen_t peerlen);
 
+/*
+ * UDP anti-amplification (udp_guard.c): the shared rate-limit table is
+ * mapped by the master before the first fork; -1 if it cannot be.
+ */
+int	udp_guard_init(void);
+
 /* Each service's row, defined in its own file. */
 extern const struct service_type svc_hello;
+extern const struct service_type svc_echo;
+extern const struct service_type svc_discard;
+extern const struct service_type svc_daytime;
+extern const struct service_type svc_chargen;
+extern const struct service_type svc_time;
+extern const struct service_type svc_upload;
+extern const struct service_type svc_http;
 
 #endif

@@ -1,0 +1,181 @@
+/*
+ * /metrics: the status document as Prometheus text exposition format
+ * 0.0.4.  Every family has # HELP and # TYPE, counters end in _total,
+ * label values are escaped (backslash, double quote, newline).  Taken
+ * from status_json(), so /metrics, /status and `netctl status` agree.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static const char *drop_reasons[] = {
+	"port", "loop", "broadcast", "rate", "denied",
+};
+
+static const char *pool_states[] = {
+	"idle", "busy", "starting", "draining", "backoff",
+};
+
+static long long
+jint(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+static void
+family(FILE *fp, const char *name, const char *type, const char *help)
+{
+	fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value with \\, \" and \n escaped. */
+static void
+label(FILE *fp, const char *name, const char *value, int first)
+{
+	fprintf(fp, "%s%s=\"", first ? "" : ",", name);
+	for (; *value != '\0'; value++) {
+		if (*value == '\\' || *value == '"')
+			fputc('\\', fp);
+		if (*value == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*value, fp);
+	}
+	fputc('"', fp);
+}
+
+/* name{listener=..,proto=..,service=..} value, for one listener field. */
+static void
+listener_sample(FILE *fp, const char *name, json_t *l, const char *field)
+{
+	fprintf(fp, "%s{", name);
+	label(fp, "listener", jstr(l, "address"), 1);
+	label(fp, "proto", jstr(l, "proto"), 0);
+	label(fp, "service", jstr(l, "service"), 0);
+	fprintf(fp, "} %lld\n", jint(l, field));
+}
+
+static const struct {
+	const char	*name;
+	const char	*field;
+	const char	*help;
+} listener_counters[] = {
+	{ "netd_listener_connections_total", "connections",
+	    "Connections accepted, or datagrams received." },
+	{ "netd_listener_received_bytes_total", "bytes_in",
+	    "Bytes received from clients." },
+	{ "netd_listener_sent_bytes_total", "bytes_out",
+	    "Bytes sent to clients." },
+	{ "netd_listener_errors_total", "errors",
+	    "Accept and service errors." },
+	{ "netd_listener_refused_total", "refused",
+	    "Connections refused by allow or max_connections." },
+};
+
+static void
+listeners(FILE *fp, json_t *ls)
+{
+	json_t *l, *drops;
+	size_t i, j, k;
+
+	for (k = 0; k < sizeof(listener_counters) /
+	    sizeof(listener_counters[0]); k++) {
+		family(fp, listener_counters[k].name, "counter",
+		    listener_counters[k].help);
+		json_array_foreach(ls, i, l)
+			listener_sample(fp, listener_counters[k].name, l,
+			    listener_counters[k].field);
+	}
+	family(fp, "netd_udp_drops_total", "counter",
+	    "Datagrams not answered, by reason.");
+	json_array_foreach(ls, i, l) {
+		if (strcmp(jstr(l, "proto"), "udp") != 0)
+			continue;
+		drops = json_object_get(l, "drops");
+		for (j = 0; j < sizeof(drop_reasons) / sizeof(drop_reasons[0]);
+		    j++) {
+			fputs("netd_udp_drops_total{", fp);
+			label(fp, "listener", jstr(l, "address"), 1);
+			label(fp, "service", jstr(l, "service"), 0);
+			label(fp, "reason", drop_reasons[j], 0);
+			fprintf(fp, "} %lld\n", jint(drops, drop_reasons[j]));
+		}
+	}
+}
+
+static void
+services(FILE *fp, json_t *ss)
+{
+	json_t *s;
+	size_t i;
+
+	family(fp, "netd_service_active_connections", "gauge",
+	    "Connections being served now.");
+	json_array_foreach(ss, i, s) {
+		fputs("netd_service_active_connections{", fp);
+		label(fp, "service", jstr(s, "name"), 1);
+		fprintf(fp, "} %lld\n", jint(s, "active"));
+	}
+	family(fp, "netd_service_connections_total", "counter",
+	    "Connections served or refused as busy.");
+	json_array_foreach(ss, i, s) {
+		fputs("netd_service_connections_total{", fp);
+		label(fp, "service", jstr(s, "name"), 1);
+		fprintf(fp, "} %lld\n", jint(s, "connections"));
+	}
+	family(fp, "netd_service_busy_refused_total", "counter",
+	    "Connections refused over max_connections.");
+	json_array_foreach(ss, i, s) {
+		fputs("netd_service_busy_refused_total{", fp);
+		label(fp, "service", jstr(s, "name"), 1);
+		fprintf(fp, "} %lld\n", jint(s, "refused_busy"));
+	}
+}
+
+int
+metrics_write(FILE *fp, json_t *status)
+{
+	json_t *n = json_object_get(status, "netd");
+	json_t *pool = json_object_get(status, "pool");
+	size_t i;
+
+	family(fp, "netd_info", "gauge", "The running netd, by version.");
+	fputs("netd_info{", fp);
+	label(fp, "version", jstr(n, "version"), 1);
+	fputs("} 1\n", fp);
+	family(fp, "netd_uptime_seconds", "gauge",
+	    "Seconds since the master started.");
+	fprintf(fp, "netd_uptime_seconds %.3f\n",
+	    json_number_value(json_object_get(n, "uptime")));
+	family(fp, "netd_generation", "gauge",
+	    "Configuration generation (1 at start, +1 per reload).");
+	fprintf(fp, "netd_generation %lld\n", jint(n, "generation"));
+	family(fp, "netd_reloads_total", "counter", "Successful reloads.");
+	fprintf(fp, "netd_reloads_total %lld\n", jint(n, "reloads"));
+	family(fp, "netd_reload_failures_total", "counter",
+	    "Reloads refused because of configuration errors.");
+	fprintf(fp, "netd_reload_failures_total %lld\n",
+	    jint(n, "reload_failures"));
+	family(fp, "netd_workers", "gauge", "Worker processes by state.");
+	for (i = 0; i < sizeof(pool_states) / sizeof(pool_states[0]); i++) {
+		fputs("netd_workers{", fp);
+		label(fp, "state", pool_states[i], 1);
+		fprintf(fp, "} %lld\n", jint(pool, pool_states[i]));
+	}
+	family(fp, "netd_workers_target", "gauge", "Pool size aimed at.");
+	fprintf(fp, "netd_workers_target %lld\n", jint(pool, "target"));
+	family(fp, "netd_workers_max", "gauge", "max_workers.");
+	fprintf(fp, "netd_workers_max %lld\n", jint(pool, "max_workers"));
+	listeners(fp, json_object_get(status, "listeners"));
+	services(fp, json_object_get(status, "services"));
+	return ferror(fp) ? -1 : 0;
+}

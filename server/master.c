@@ -570,7 +570,7 @@ master_run(struct netd_config *cfg)
 	master.generation = 1;
 	master.start_ms = realtime_ms();
 	log_set_level(cfg->log_level);
-	if (scoreboard_init() == -1)
+	if (scoreboard_init() == -1 || udp_guard_init() == -1)
 		return 1;
 	sb->master_pid = getpid();
 	sb->master_start_ms = master.start_ms;

@@ -32,46 +32,45 @@ daytime_format(char *buf, size_t len, const char *fmt, const struct tm *tm)
 }
 #pragma GCC diagnostic pop
 
-/* Broken-down time now, in the service's zone; -1 on failure. */
-static int
-daytime_tm(const struct service_conf *svc, time_t now, struct tm *tm)
-{
-	char *saved = NULL;
-	const char *old;
-	int rc;
-
-	if (svc->timezone == NULL)
-		return localtime_r(&now, tm) != NULL ? 0 : -1;
-	if ((old = getenv("TZ")) != NULL && (saved = strdup(old)) == NULL)
-		return -1;
-	if (setenv("TZ", svc->timezone, 1) == -1) {
-		free(saved);
-		return -1;
-	}
-	tzset();
-	rc = localtime_r(&now, tm) != NULL ? 0 : -1;
-	if (saved != NULL)
-		(void)setenv("TZ", saved, 1);
-	else
-		(void)unsetenv("TZ");
-	tzset();
-	free(saved);
-	return rc;
-}
-
-/* Format the line with CRLF into buf; its length, or -1. */
+/*
+ * Format the line with CRLF into buf; its length, or -1.  The zone is in
+ * force for both localtime_r and strftime (%s, %z and %Z need it).
+ */
 static ssize_t
 daytime_line(const struct service_conf *svc, time_t now, char *buf,
     size_t len)
 {
+	char *saved = NULL;
+	const char *old;
 	struct tm tm;
-	size_t n;
+	size_t n = 0;
+	int ok;
 
-	if (len < 3 || daytime_tm(svc, now, &tm) == -1)
+	if (len < 3)
 		return -1;
+	if (svc->timezone != NULL) {
+		if ((old = getenv("TZ")) != NULL &&
+		    (saved = strdup(old)) == NULL)
+			return -1;
+		if (setenv("TZ", svc->timezone, 1) == -1) {
+			free(saved);
+			return -1;
+		}
+		tzset();
+	}
 	/* 0 from a non-empty format: too long (check() rules that out). */
-	n = daytime_format(buf, len - 2, svc->format, &tm);
-	if (n == 0 && svc->format[0] != '\0')
+	ok = localtime_r(&now, &tm) != NULL &&
+	    ((n = daytime_format(buf, len - 2, svc->format, &tm)) > 0 ||
+	    svc->format[0] == '\0');
+	if (svc->timezone != NULL) {
+		if (saved != NULL)
+			(void)setenv("TZ", saved, 1);
+		else
+			(void)unsetenv("TZ");
+		tzset();
+		free(saved);
+	}
+	if (!ok)
 		return -1;
 	buf[n++] = '\r';
 	buf[n++] = '\n';

@@ -123,13 +123,16 @@ netd_teardown() {
 #   hello MODE ARGS...          tests/helpers/hello_client.py, bounded by timeout
 #   bg NAME CMD...              run CMD in the background; output in
 #                               $BATS_TEST_TMPDIR/NAME.out, pid remembered
-#   bg_wait NAME                wait for it; its exit status
+#   bg_wait NAME [SECONDS]      wait for it; print its output, return its
+#                               exit status
 #   bg_stop_all                 kill what bg started and is still running
-#   hold_start NAME PORT [HOST] a hello session held open after the greeting;
-#                               prints the client's source port when it is in
+#   hold_start NAME PORT [HOST] a hello session held open after the greeting
+#   hold_port NAME              the held client's source port
 #   hold_release NAME           let it send its name, get the reply, say exit
+#   wait_eq SECS WANT CMD...    poll CMD until it prints WANT
 #   jqs FILTER                  `netctl --json status` through jq -r FILTER
 #   slot_pid SLOT               the pid in a worker slot (or null)
+#   respawned SLOT OLDPID       a worker other than OLDPID is in SLOT
 #   netd_procs                  pids of every process of this test's netd
 #                               (all hold $LOG as stderr), dead master's
 #                               orphans included
@@ -145,15 +148,24 @@ hello() {
 
 bg() {
 	local name=$1; shift
-	"$@" >"$BATS_TEST_TMPDIR/$name.out" 2>&1 3>&- &
+	rm -f "$BATS_TEST_TMPDIR/$name.rc"
+	{
+		# bats runs tests under set -e: keep going to record a failure.
+		rc=0
+		"$@" || rc=$?
+		echo "$rc" >"$BATS_TEST_TMPDIR/$name.rc"
+	} >"$BATS_TEST_TMPDIR/$name.out" 2>&1 3>&- &
 	echo "$!" >"$BATS_TEST_TMPDIR/$name.pid"
 	echo "$!" >>"$BATS_TEST_TMPDIR/bg.pids"
 }
 
+# Wait (up to SECONDS, default 120) for a bg command; print its output and
+# return its exit status.
 bg_wait() {
-	local pid
-	pid=$(cat "$BATS_TEST_TMPDIR/$1.pid")
-	wait "$pid"
+	local name=$1 secs=${2:-120}
+	wait_until "$secs" test -s "$BATS_TEST_TMPDIR/$name.rc" || return 124
+	cat "$BATS_TEST_TMPDIR/$name.out"
+	return "$(cat "$BATS_TEST_TMPDIR/$name.rc")"
 }
 
 # A process and all its descendants (a bg function is a subshell running
@@ -177,6 +189,25 @@ bg_stop_all() {
 	rm -f "$BATS_TEST_TMPDIR/bg.pids"
 }
 
+# Poll CMD until its output is EXPECTED; fail after SECONDS, showing the
+# last output.  (wait_until's arguments are expanded once, by the caller:
+# use this to wait for a value that must be read again each time.)
+wait_eq() {
+	local secs=$1 want=$2
+	shift 2
+	local deadline=$((SECONDS + secs)) got
+	while :; do
+		got=$("$@" 2>/dev/null) || true
+		[[ "$got" == "$want" ]] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${secs}s: '$*' gives '$got'," \
+			    "waiting for '$want'" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 hold_start() {
 	local name=$1 port=$2 host=${3:-127.0.0.1}
 	rm -f "$BATS_TEST_TMPDIR/$name.ready" "$BATS_TEST_TMPDIR/$name.go"
@@ -186,7 +217,10 @@ hold_start() {
 		cat "$BATS_TEST_TMPDIR/$name.out" >&2
 		return 1
 	}
-	cat "$BATS_TEST_TMPDIR/$name.ready"
+}
+
+hold_port() {
+	cat "$BATS_TEST_TMPDIR/$1.ready"
 }
 
 hold_release() {
@@ -199,6 +233,13 @@ jqs() {
 
 slot_pid() {
 	jqs ".workers[] | select(.slot == $1) | .pid"
+}
+
+# Is there a worker in SLOT with a pid other than OLD?
+respawned() {
+	local pid
+	pid=$(slot_pid "$1")
+	[[ "$pid" =~ ^[0-9]+$ && "$pid" != "$2" ]]
 }
 
 netd_procs() {

@@ -108,6 +108,7 @@ version() {
 	stream 127.0.0.1 "$(port_of tcp echo)" >/dev/null
 	udp --expect 1 127.0.0.1 "$(port_of udp echo)" hi >/dev/null
 	wait_until 30 counter_is 2 listener_stat udp echo bytes_out
+	wait_until 30 counter_is 0 status .pool.busy
 	run curl -sf -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/m" "$(url /metrics)"
 	assert_success
 	grep -qx $'Content-Type: text/plain; version=0.0.4; charset=utf-8\r' "$BATS_TEST_TMPDIR/h"

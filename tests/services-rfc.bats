@@ -197,10 +197,12 @@ near_now() {
 	netd_start
 	port=$(port_of tcp chargen)
 	# A client that reads nothing for a while: the worker blocks in poll.
-	python3 - "$port" <<-'EOF' &
-	import socket, sys, time
+	python3 - "$port" "$BATS_TEST_TMPDIR/go" <<-'EOF' 3>&- &
+	import os, socket, sys, time
 	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	time.sleep(3)
+	deadline = time.time() + 100
+	while not os.path.exists(sys.argv[2]) and time.time() < deadline:
+	    time.sleep(0.05)
 	s.close()
 	EOF
 	client=$!
@@ -210,8 +212,11 @@ near_now() {
 	sleep 1
 	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 	# Less than 0.2 s of CPU in a second of a stalled client.
-	((t1 - t0 < 20)) || fail "chargen worker used $((t1 - t0)) ticks"
+	touch "$BATS_TEST_TMPDIR/go"
 	wait "$client"
+	((t1 - t0 < 20)) || fail "chargen worker used $((t1 - t0)) ticks"
+	# The client gone, the worker is free again.
+	wait_until 30 counter_is 1 access_lines chargen
 }
 
 @test "chargen UDP answers with 0..512 bytes of the pattern" {

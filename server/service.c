@@ -89,8 +89,10 @@ conn_read_ms(struct conn *c, void *buf, size_t len, int timeout_ms)
 	if (n > 0)
 		conn_count(c, (uint64_t)n, 0);
 	else if (n == -1)
+		/* A reset is the client's doing, not an error of ours. */
 		conn_set_result(c, errno == ETIMEDOUT ? "timeout" :
-		    errno == EINTR ? "stopped" : "error");
+		    errno == EINTR ? "stopped" : errno == ECONNRESET ?
+		    "reset" : "error");
 	return n;
 }
 

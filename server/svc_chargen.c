@@ -61,7 +61,7 @@ chargen_stream(struct conn *c)
 			if ((n = conn_read(c, in, sizeof(in))) == 0)
 				reading = 0;	/* half-closed: keep sending */
 			else if (n == -1) {
-				if (strcmp(c->result, "error") == 0)
+				if (strcmp(c->result, "reset") == 0)
 					conn_set_result(c, "ok");
 				return;
 			}

@@ -60,8 +60,9 @@ netd_start() {
 	"$NETD" -c "$CONF" "$@" >"$LOG" 2>&1 3>&- &
 	NETD_PID=$!
 	local deadline=$((SECONDS + 20))
-	until "$NETCTL" -s "$SOCK" ping >/dev/null 2>&1 &&
-	    grep -q 'ready: generation' "$LOG"; do
+	# Ready: the control socket answers and every worker has started.
+	until "$NETCTL" -s "$SOCK" --json status 2>/dev/null |
+	    jq -e '.pool.total > 0 and .pool.starting == 0' >/dev/null 2>&1; do
 		if ! netd_alive; then
 			echo "netd exited during start-up; log:" >&2
 			cat "$LOG" >&2

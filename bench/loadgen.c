@@ -409,20 +409,27 @@ expect_line(struct session *s, const char *what)
 	}
 }
 
-/* A daytime or banner: everything until EOF, one printable LF line. */
+/*
+ * A daytime or banner: everything until EOF, one printable LF line.  When
+ * epoll already reported the peer's FIN (EPOLLRDHUP), everything it sent is
+ * queued, so a read that does not fill the buffer was the last one: that
+ * saves the generator the read that returns 0.
+ */
 static int
-read_banner(struct session *s)
+read_banner(struct session *s, uint32_t events)
 {
 	char shown[96], scratch[4096];
-	size_t i;
+	size_t i, room;
 	ssize_t n;
 
 	for (;;) {
-		if (s->roff < MAX_LINE)
-			n = session_read(s, s->line + s->roff,
-			    MAX_LINE - s->roff);
-		else
-			n = session_read(s, scratch, sizeof(scratch));
+		if (s->roff < MAX_LINE) {
+			room = MAX_LINE - s->roff;
+			n = session_read(s, s->line + s->roff, room);
+		} else {
+			room = sizeof(scratch);
+			n = session_read(s, scratch, room);
+		}
 		if (n == -1)
 			return 0;
 		if (n == -2)
@@ -431,6 +438,8 @@ read_banner(struct session *s)
 			break;
 		if (s->roff < MAX_LINE)
 			s->roff += (size_t)n;
+		if ((events & EPOLLRDHUP) && (size_t)n < room)
+			break;
 	}
 	if (opt.expect != NULL) {
 		if (s->total_in != expect_len ||
@@ -573,7 +582,7 @@ session_advance(struct session *s, uint32_t events)
 			s->state = S_EOF;
 			continue;
 		case S_BANNER:
-			(void)read_banner(s);
+			(void)read_banner(s, events);
 			return;
 		case S_ECHO:
 			r = echo_exchange(s);

@@ -10,15 +10,19 @@
 #                                   READY and wait for the file GO; then one
 #                                   exchange, "exit", print the reply
 #   load HOST PORT N CONCURRENCY    N sessions over CONCURRENCY threads
+#   concurrent HOST PORT N          N clients connect, wait for each other,
+#                                   then all have their session at once
 #   loop HOST PORT MIN STOP PROGRESS
 #                                   sessions one after another until MIN are
 #                                   done and the file STOP exists; the count
 #                                   so far is kept in PROGRESS
-#   raw HOST PORT HEX               send bytes, print all that comes back
-#                                   until the server closes (bytes literal)
+#   raw HOST PORT HEX|@FILE         send bytes, shut down the sending side,
+#                                   print all that comes back until the server
+#                                   closes (bytes literal)
 #   silent HOST PORT                greeting, then say nothing; print how
 #                                   long until the server closes
-#   udp HOST PORT MESSAGE           one datagram, print the reply
+#   udp HOST PORT MESSAGE...        one datagram each, one after another;
+#                                   print each reply
 #
 # A session is: connect, read the greeting, send a name, check the reply,
 # send "exit", see the server close.  Failures are counted, never hidden:
@@ -63,6 +67,23 @@ def recv_until_eof(s):
         data += chunk
 
 
+def converse(s, name):
+    """The rest of a session on a connected socket; None or what failed."""
+    greeting = recv_exactly(s, len(GREETING))
+    if greeting != GREETING:
+        return 'greeting %r' % greeting
+    s.send(name)
+    want = b'Hello, ' + name + b'!'
+    reply = recv_exactly(s, len(want))
+    if reply != want:
+        return 'reply %r, wanted %r' % (reply, want)
+    s.send(b'exit')
+    rest = s.recv(1024)
+    if rest != b'':
+        return 'after exit: %r' % rest
+    return None
+
+
 def session(host, port, name):
     """One hello session; None when it went right, else what went wrong."""
     try:
@@ -70,19 +91,7 @@ def session(host, port, name):
     except OSError as e:
         return 'connect: %s' % e
     try:
-        greeting = recv_exactly(s, len(GREETING))
-        if greeting != GREETING:
-            return 'greeting %r' % greeting
-        s.send(name)
-        want = b'Hello, ' + name + b'!'
-        reply = recv_exactly(s, len(want))
-        if reply != want:
-            return 'reply %r, wanted %r' % (reply, want)
-        s.send(b'exit')
-        rest = s.recv(1024)
-        if rest != b'':
-            return 'after exit: %r' % rest
-        return None
+        return converse(s, name)
     except OSError as e:
         return '%s: %s' % (type(e).__name__, e)
     finally:
@@ -196,11 +205,55 @@ def mode_loop(host, port, minimum, stop, progress):
     sys.exit(1 if failures else 0)
 
 
-def mode_raw(host, port, hexdata):
+def mode_raw(host, port, data):
+    if data.startswith('@'):
+        with open(data[1:], 'rb') as f:
+            data = f.read()
+    else:
+        data = bytes.fromhex(data)
     s = connect(host, port)
-    s.sendall(bytes.fromhex(hexdata))
+    try:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+    except OSError as e:
+        print('send: %s: %s' % (type(e).__name__, e), file=sys.stderr)
     print(recv_until_eof(s))
     s.close()
+
+
+def mode_concurrent(host, port, n):
+    """N clients connected at once, then all talk: N sessions in flight."""
+    n = int(n)
+    barrier = threading.Barrier(n, timeout=TIMEOUT * 2)
+    failures = []
+
+    def run(i):
+        try:
+            s = connect(host, port)
+        except OSError as e:
+            failures.append('connect: %s' % e)
+            barrier.abort()
+            return
+        try:
+            barrier.wait()
+            why = converse(s, b'client-%d' % i)
+        except (OSError, threading.BrokenBarrierError) as e:
+            why = '%s: %s' % (type(e).__name__, e)
+        finally:
+            s.close()
+        if why is not None:
+            failures.append(why)
+            print('client %d failed: %s' % (i, why), file=sys.stderr)
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print('sessions=%d failures=%d seconds=%.2f' %
+          (n, len(failures), time.monotonic() - start))
+    sys.exit(1 if failures else 0)
 
 
 def mode_silent(host, port):
@@ -212,19 +265,21 @@ def mode_silent(host, port):
     s.close()
 
 
-def mode_udp(host, port, message):
+def mode_udp(host, port, *messages):
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_DGRAM)
     s.settimeout(TIMEOUT)
-    s.sendto(message.encode('utf-8'), (host, int(port)))
-    data, _ = s.recvfrom(65536)
-    print(data.decode('utf-8'))
+    for message in messages:
+        s.sendto(message.encode('utf-8'), (host, int(port)))
+        data, _ = s.recvfrom(65536)
+        print(data.decode('utf-8'))
     s.close()
 
 
 MODES = {
     'lesson': mode_lesson, 'lines': mode_lines, 'hold': mode_hold,
-    'load': mode_load, 'loop': mode_loop, 'raw': mode_raw,
+    'load': mode_load, 'concurrent': mode_concurrent, 'loop': mode_loop,
+    'raw': mode_raw,
     'silent': mode_silent, 'udp': mode_udp,
 }
 

@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# Clients that misbehave get a clear outcome and crash nothing: an
+# over-long line, binary junk with NULs, a client that says nothing.
+
+bats_require_minimum_version 1.5.0
+load helpers/netd
+
+teardown() {
+	netd_cleanup
+}
+
+start_hello() {
+	netd_config <<-EOF
+	[netd]
+	workers = 2
+	min_spare = 0
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	$(printf '%s\n' "$@")
+	EOF
+	netd_start
+	PORT=$(port_of tcp hello)
+	PIDS=$(worker_pids | sort | tr '\n' ' ')
+}
+
+hex() {
+	python3 -c "print(($1).hex())"
+}
+
+# Bytes from a Python expression into a file, for `hello raw ... @FILE`.
+bytes_file() {
+	python3 -c "import sys; sys.stdout.buffer.write($1)" >"$BATS_TEST_TMPDIR/$2"
+	echo "@$BATS_TEST_TMPDIR/$2"
+}
+
+# The same workers as at start, none died, and they still serve.
+workers_unharmed() {
+	assert_equal "$(worker_pids | sort | tr '\n' ' ')" "$PIDS"
+	! grep -Eq "killed by signal|exited with status [1-9]|respawning" "$LOG"
+	run hello lesson 127.0.0.1 "$PORT" Michael
+	assert_success
+	assert_output "$(printf 'Welcome!\n\nHello, Michael!')"
+}
+
+@test "max_line: a line one byte too long gets 'ERR line too long', then close" {
+	start_hello "max_line = 16"
+	# 16 bytes is still a message...
+	run hello raw 127.0.0.1 "$PORT" "$(hex "b'x' * 16 + b'\n'")"
+	assert_success
+	assert_output "b'Welcome!\\nHello, xxxxxxxxxxxxxxxx!\\n'"
+	# ...17 is not; the server closes after saying why.
+	run hello raw 127.0.0.1 "$PORT" "$(hex "b'y' * 17 + b'\n'")"
+	assert_success
+	assert_output "b'Welcome!\\nERR line too long\\r\\n'"
+	wait_until 10 grep -q "access hello tcp .* in=[0-9]* out=28 result=line too long" "$LOG"
+	workers_unharmed
+}
+
+@test "max_line: a long run without a newline gets 'ERR line too long', then close" {
+	start_hello "max_line = 16"
+	run hello raw 127.0.0.1 "$PORT" "$(bytes_file "b'z' * 100000" long)"
+	assert_success
+	# The error comes first; the close may be a reset (unread data).
+	assert_output --regexp "^b'Welcome!\\\\nERR line too long\\\\r\\\\n(<RST>)?'$"
+	wait_until 10 grep -q "result=line too long" "$LOG"
+	workers_unharmed
+}
+
+@test "binary junk, every byte value with NULs, passes through as a message" {
+	start_hello
+	junk="bytes(b for b in range(256) if b != 10) + b'\\0\\0'"
+	run hello raw 127.0.0.1 "$PORT" "$(hex "$junk + b'\n' + b'exit\n'")"
+	assert_success
+	want=$(python3 -c "print(b'Welcome!\n' + b'Hello, ' + $junk + b'!\n')")
+	assert_output "$want"
+	wait_until 10 grep -q "access hello tcp .* in=263 out=275 result=ok" "$LOG"
+	workers_unharmed
+}
+
+@test "random binary junk (NULs, stray newlines, 64 KB): clear end, no crash" {
+	start_hello
+	junk="__import__('random').Random(4).randbytes(65536) + b'\\0' * 100"
+	run hello raw 127.0.0.1 "$PORT" "$(bytes_file "$junk" junk)"
+	assert_success
+	# The server answered, then ended the session itself: replies to
+	# the lines it could take, or the line-length error, then the close.
+	assert_output --regexp "^b'Welcome!\\\\nHello, "
+	wait_until 10 grep -Eq "access hello tcp .* result=(ok|line too long)" "$LOG"
+	workers_unharmed
+}
+
+@test "a client that says nothing is closed after idle_timeout" {
+	start_hello "idle_timeout = 1s"
+	run hello silent 127.0.0.1 "$PORT"
+	assert_success
+	assert_line --index 0 "received b'Welcome!\\n'"
+	secs=$(sed -n 's/^closed after \(.*\)s$/\1/p' <<<"$output")
+	# One second, give or take a busy machine; never before.
+	python3 -c "import sys; s = float('$secs'); sys.exit(0 if 0.9 <= s <= 20 else 1)" ||
+	    fail "closed after ${secs}s, idle_timeout is 1s"
+	wait_until 10 grep -q "access hello tcp .* in=0 out=9 result=timeout" "$LOG"
+	workers_unharmed
+}
+
+@test "silent clients hold only their own worker: others are served meanwhile" {
+	start_hello "idle_timeout = 3s"
+	hold_start quiet "$PORT"
+	run hello load 127.0.0.1 "$PORT" 20 2
+	assert_success
+	assert_output --regexp '^sessions=20 failures=0 '
+	# The quiet one is cut at idle_timeout: too late to talk then.
+	wait_until 20 grep -q "access hello tcp .* in=0 out=9 result=timeout" "$LOG"
+	hold_release quiet
+	run bg_wait quiet
+	assert_failure
+	assert_output --regexp "EOF|Reset|Broken pipe"
+	workers_unharmed
+}

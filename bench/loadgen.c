@@ -662,7 +662,8 @@ report(double elapsed, double cpu)
 	for (k = 0; k < F_NKINDS; k++)
 		fails += st.fails[k];
 	rate = elapsed > 0 ? (double)st.ok / elapsed : 0;
-	qsort(st.lat_us, st.nlat, sizeof(*st.lat_us), cmp_u32);
+	if (st.nlat > 0)
+		qsort(st.lat_us, st.nlat, sizeof(*st.lat_us), cmp_u32);
 	if (opt.json) {
 		printf("{\"name\":");
 		json_string(stdout, opt.name != NULL ? opt.name : "");

@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# The control socket against bad neighbours: a client that says nothing,
+# a megabyte without a newline, a second netd on the same path, a socket
+# file left by a netd that died.
+
+bats_require_minimum_version 1.5.0
+load helpers/netd
+
+setup() {
+	netd_config <<-EOF
+	[netd]
+	workers = 2
+	min_spare = 0
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	EOF
+}
+
+teardown() {
+	netd_cleanup
+	if [[ -n "${OTHER_PID:-}" ]]; then
+		kill -KILL "$OTHER_PID" 2>/dev/null || true
+	fi
+}
+
+# A control client that connects and then sends SEND (a Python bytes
+# expression, default nothing), reads what comes back, and reports.
+ctl_client() {
+	timeout 60 python3 - "$SOCK" "${1:-b''}" "${2:-0}" <<-'EOF'
+	import socket, sys, time
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.connect(sys.argv[1])
+	print('connected', flush=True)
+	data = eval(sys.argv[2])
+	try:
+	    s.sendall(data)
+	    print('sent %d bytes' % len(data), flush=True)
+	except OSError as e:
+	    print('send stopped: %s' % type(e).__name__, flush=True)
+	start = time.monotonic()
+	reply = b''
+	try:
+	    while True:
+	        chunk = s.recv(65536)
+	        if not chunk:
+	            break
+	        reply += chunk
+	except OSError as e:
+	    print('recv: %s' % type(e).__name__, flush=True)
+	print('closed after %.1fs' % (time.monotonic() - start), flush=True)
+	print('reply %s' % reply.decode('utf-8', 'replace').strip(), flush=True)
+	EOF
+}
+
+@test "a silent control client does not stall netctl; it is cut off later" {
+	netd_start
+	bg silent ctl_client
+	wait_until 20 grep -q connected "$BATS_TEST_TMPDIR/silent.out"
+	# Another shell's netctl is answered at once, several times over.
+	for i in 1 2 3; do
+		start=$(date +%s%N)
+		run timeout 10 "$NETCTL" -s "$SOCK" status
+		assert_success
+		assert_line --index 1 --regexp "^     Master: pid $NETD_PID,"
+		ms=$((($(date +%s%N) - start) / 1000000))
+		((ms < 5000)) || fail "status took ${ms}ms while a client was silent"
+	done
+	# The silent one is dropped after the request deadline.
+	run bg_wait silent 60
+	assert_success
+	assert_line --regexp '^closed after [0-9.]+s$'
+	assert_line 'reply '
+	grep -q "control socket: uid 0 pid [0-9]* timed out" "$LOG"
+	netd_alive
+}
+
+@test "many silent control clients at once: netctl still answered" {
+	netd_start
+	for i in $(seq 1 8); do
+		bg "silent$i" ctl_client
+	done
+	for i in $(seq 1 8); do
+		wait_until 20 grep -q connected "$BATS_TEST_TMPDIR/silent$i.out"
+	done
+	run timeout 10 "$NETCTL" -s "$SOCK" ping
+	assert_success
+	assert_output "pong (netd pid $NETD_PID)"
+}
+
+@test "1 MB of junk without a newline is cut off; the master keeps supervising" {
+	netd_start
+	run ctl_client "bytes(range(1, 256)).replace(b'\\n', b'') * 4200"
+	assert_success
+	assert_line --index 0 connected
+	# Cut off at the request line limit: an error reply, then the close
+	# (the sender's rest meets a broken pipe).
+	grep -q "control socket: uid 0 pid [0-9]* sent 4095 bytes without a newline: cut off" "$LOG"
+	reply=$(sed -n 's/^reply //p' <<<"$output")
+	assert_equal "$(jq -c '[.ok, .code]' <<<"$reply")" '[false,"usage"]'
+	assert_equal "$(jq -r '.error' <<<"$reply")" "request line longer than 4095 bytes"
+	# Still in charge: answers, and replaces a killed worker.
+	run ctl ping
+	assert_success
+	assert_output "pong (netd pid $NETD_PID)"
+	old=$(slot_pid 0)
+	kill -KILL "$old"
+	wait_until 30 respawned 0 "$old"
+	run hello lesson 127.0.0.1 "$(port_of tcp hello)" Michael
+	assert_success
+	assert_output --partial "Hello, Michael!"
+}
+
+@test "a second netd on the same control socket fails clearly, steals nothing" {
+	netd_start
+	inode=$(stat -c %i "$SOCK")
+	# Same socket, its own listener.
+	sed 's/^workers = 2/workers = 1/' "$CONF" >"$BATS_TEST_TMPDIR/other.ini"
+	run timeout 30 "$NETD" -c "$BATS_TEST_TMPDIR/other.ini"
+	assert_failure 1
+	assert_output --partial "control socket $SOCK: another netd is running there"
+	# The first one still owns it.
+	assert_equal "$(stat -c %i "$SOCK")" "$inode"
+	run ctl ping
+	assert_success
+	assert_output "pong (netd pid $NETD_PID)"
+	assert_equal "$(jqs '.pool.total')" 2
+	# The second left nothing running.
+	[[ -z "$(pgrep -f "master -c $BATS_TEST_TMPDIR/other.ini")" ]]
+}
+
+@test "a stale socket from a dead netd is replaced on start" {
+	netd_start
+	first=$NETD_PID
+	workers=$(worker_pids | tr '\n' ' ')
+	kill -KILL "$NETD_PID"
+	wait "$NETD_PID" || true
+	NETD_PID=
+	for pid in $workers; do
+		wait_until 20 pid_gone "$pid"
+	done
+	# The file is still there; nobody listens.
+	[[ -S "$SOCK" ]]
+	run ctl ping
+	assert_failure 3
+	assert_output "netctl: netd is not running (nothing listens on $SOCK)"
+	netd_start
+	assert_not_equal "$NETD_PID" "$first"
+	grep -q "control socket $SOCK: replaced a stale socket" "$LOG"
+	run ctl ping
+	assert_success
+	assert_output "pong (netd pid $NETD_PID)"
+}
+
+@test "control_socket in a directory that does not exist yet: created" {
+	# Like /run/netd on a fresh boot.
+	sed -i "s|^control_socket = .*|control_socket = $BATS_TEST_TMPDIR/netd/ctl.sock|" "$CONF"
+	SOCK="$BATS_TEST_TMPDIR/netd/ctl.sock"
+	netd_start
+	[[ -S "$SOCK" ]]
+	run ctl ping
+	assert_success
+}

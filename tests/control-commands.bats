@@ -364,3 +364,20 @@ ctl_pid() {
 	# It clears the screen between draws.
 	[[ "$(grep -c $'\033\[H\033\[2J' <<<"$output")" -ge 2 ]]
 }
+
+@test "man/netctl.8: lint clean, one entry per command, the same exit statuses" {
+	man="$BATS_TEST_DIRNAME/../man/netctl.8"
+	run mandoc -Tlint -Wwarning "$man"
+	assert_success
+	assert_output ""
+	# The commands netctl knows (its usage) are the ones documented.
+	run "$NETCTL" -h
+	usage_cmds=$(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$output" | sort | tr '\n' ' ')
+	man_cmds=$(sed -n 's/^\.It Cm \([a-z]*\).*/\1/p' "$man" | sort | tr '\n' ' ')
+	assert_equal "$man_cmds" "$usage_cmds"
+	# EXIT STATUS lists 0 to 4.
+	assert_equal "$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/p' "$man" | sed -n 's/^\.It \([0-9]\)$/\1/p' | tr '\n' ' ')" "0 1 2 3 4 "
+	for word in NETD_SOCKET /run/netd/netd.sock; do
+		grep -q "$word" "$man"
+	done
+}

@@ -43,29 +43,51 @@ sum() {
 	assert_equal "$(grep -c 'access hello tcp .* result=ok' "$LOG")" 64
 }
 
-@test "thundering herd: N sequential TCP connections, about N wakeups" {
+# Voluntary context switches of the workers, summed: a worker woken for
+# a connection it does not get still wakes, looks and sleeps again, which
+# the kernel counts here even when epoll_wait never returns to it.
+vswitches() {
+	local pid total=0 v
+	for pid in $WORKERS; do
+		v=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$pid/status")
+		total=$((total + v))
+	done
+	echo "$total"
+}
+
+@test "thundering herd: N sequential TCP connections wake one worker each" {
 	start_pool
-	n=40
+	n=100
+	WORKERS=$(worker_pids | tr '\n' ' ')
 	assert_equal "$(sum wakeups)" 0
+	before=$(vswitches)
 	# One after another: each worker is idle again before the next.
 	run hello load 127.0.0.1 "$PORT" "$n" 1
 	assert_success
 	wait_eq 20 "$n" sum accepts
-	# Settle: a woken worker counts its wakeup before it accepts.
 	wait_eq 20 4 jqs '.pool.idle'
+	switches=$(($(vswitches) - before))
 	wakeups=$(sum wakeups)
 	accepts=$(sum accepts)
-	echo "# $n connections, 4 idle workers: accepts=$accepts wakeups=$wakeups" >&3
+	echo "# $n connections, 4 idle workers: accepts=$accepts wakeups=$wakeups worker context switches=$switches" >&3
 	assert_equal "$accepts" "$n"
-	# A herd would be up to 4 wakeups per connection.
+	assert_equal "$(worker_pids | tr '\n' ' ')" "$WORKERS"
+	# The status counters: one wakeup per connection.
 	((wakeups >= accepts))
 	((wakeups <= accepts + 4)) ||
 	    fail "wakeups=$wakeups for accepts=$accepts: more than one worker woken per connection"
+	# The kernel's count: the serving worker sleeps at most three times
+	# per session (name, exit, next connection); a herd adds a wake-up
+	# and a sleep for each other idle worker on every connection.
+	((switches <= 3 * n + n / 2)) ||
+	    fail "$switches context switches for $n sessions: idle workers were woken too"
 }
 
-@test "thundering herd: N sequential datagrams, about N wakeups" {
+@test "thundering herd: N sequential datagrams wake one worker each" {
 	start_pool
-	n=40
+	n=100
+	WORKERS=$(worker_pids | tr '\n' ' ')
+	before=$(vswitches)
 	run hello udp 127.0.0.1 "$UDP" $(seq -f 'd%g' 1 "$n")
 	assert_success
 	assert_equal "${#lines[@]}" "$n"
@@ -73,11 +95,17 @@ sum() {
 	assert_line --index $((n - 1)) "Hello, d$n!"
 	wait_eq 20 "$n" sum accepts
 	wait_eq 20 4 jqs '.pool.idle'
+	switches=$(($(vswitches) - before))
 	wakeups=$(sum wakeups)
 	accepts=$(sum accepts)
-	echo "# $n datagrams, 4 idle workers: accepts=$accepts wakeups=$wakeups" >&3
+	echo "# $n datagrams, 4 idle workers: accepts=$accepts wakeups=$wakeups worker context switches=$switches" >&3
 	assert_equal "$accepts" "$n"
+	assert_equal "$(worker_pids | tr '\n' ' ')" "$WORKERS"
 	((wakeups >= accepts))
 	((wakeups <= accepts + 4)) ||
 	    fail "wakeups=$wakeups for accepts=$accepts: more than one worker woken per datagram"
+	# One sleep per datagram for the worker that took it; a herd would
+	# add one for each other idle worker.
+	((switches <= n + n / 4)) ||
+	    fail "$switches context switches for $n datagrams: idle workers were woken too"
 }

@@ -46,7 +46,10 @@ write_pid_file(const char *path)
 	return 0;
 }
 
-/* Double fork, new session, stdin/stdout to /dev/null; stderr is kept. */
+/*
+ * Double fork, new session, stdin/stdout to /dev/null, inherited
+ * descriptors closed; stderr is kept for the log.
+ */
 static int
 detach(void)
 {
@@ -71,6 +74,8 @@ detach(void)
 		return -1;
 	if (fd > STDERR_FILENO)
 		close(fd);
+	/* Nothing of ours is open yet: whatever else is, the caller's. */
+	closefrom(STDERR_FILENO + 1);
 	return 0;
 }
 

@@ -45,15 +45,19 @@ slot_field() {
 		wait_until 60 respawned 1 "$pid"
 	done
 	# The last delay is 6.4s: status shows the slot in backoff.
-	wait_eq 20 backoff slot_field 1 state
-	run ctl --json status
+	doc="$BATS_TEST_TMPDIR/status.json"
+	wait_until 20 eval 'ctl --json status >"$doc" &&
+	    jq -e ".workers[] | select(.slot == 1) | .state == \"backoff\"" "$doc"'
+	output=$(cat "$doc")
 	w=$(jq -c '.workers[] | select(.slot == 1)' <<<"$output")
 	assert_equal "$(jq -c '[.pid, .state, .last_exit, .failures]' <<<"$w")" \
 	    "[null,\"backoff\",\"killed by signal 9 (Killed)\",$kills]"
 	jq -e '.retry_in > 0 and .retry_in <= 6.4' <<<"$w" >/dev/null ||
 	    fail "retry_in is $(jq .retry_in <<<"$w"), the backoff is 6.4s"
 	assert_equal "$(jq -c '.pool | [.backoff, .idle, .target]' <<<"$output")" '[1,2,3]'
-	run ctl status
+	human="$BATS_TEST_TMPDIR/status.txt"
+	wait_until 20 eval 'ctl status >"$human" && grep -q "backoff  " "$human"'
+	run cat "$human"
 	assert_line --regexp "^ +1 +- +1 +backoff +- +- +- +- +- +- +killed by signal 9 \(Killed\); failures $kills; retry in [0-9.]+s$"
 	assert_line --regexp "Pool: .* 1 backoff$"
 	# Meanwhile the other workers serve, untouched.

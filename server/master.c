@@ -172,6 +172,19 @@ err_key_line(const struct service_conf *svc, const char *err)
 	return svc->line;
 }
 
+/* Counters for every configured service, made before workers fork. */
+static void
+services_register(const struct netd_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nservices; i++)
+		if (scoreboard_service_index(cfg->services[i].name, 1) == -1)
+			log_warnx("service '%s': no room for its counters "
+			    "(%d services since start)", cfg->services[i].name,
+			    SB_SERVICES);
+}
+
 /* Checks a config needs beyond parsing: users exist, services can run. */
 int
 master_config_check(const struct netd_config *cfg, struct reload_report *rep)
@@ -201,7 +214,7 @@ master_config_check(const struct netd_config *cfg, struct reload_report *rep)
 			continue;
 		}
 		if (st->check != NULL &&
-		    st->check(&cfg->services[i], err, sizeof(err)) == -1) {
+		    st->check(cfg, &cfg->services[i], err, sizeof(err)) == -1) {
 			/* err names the key ("key 'dir': ..."): its line */
 			line = err_key_line(&cfg->services[i], err);
 			report_add(rep, "%s:%d: %s", cfg->path, line, err);
@@ -417,6 +430,7 @@ master_reload(int dry_run, struct reload_report *rep)
 		    sizeof(sb->listeners[0].service));
 	free(master.ls);
 	config_free(master.cfg);
+	services_register(cfg);
 	master.ls = ls;
 	master.nls = nls;
 	master.cfg = cfg;
@@ -582,6 +596,7 @@ master_run(struct netd_config *cfg)
 	if (listeners_build(cfg, NULL, 0, &master.ls, &master.nls, 0,
 	    NULL) == -1)
 		return 1;
+	services_register(cfg);
 	if (pipe2(master.life, O_CLOEXEC) == -1) {
 		log_warn("pipe");
 		return 1;

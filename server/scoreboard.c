@@ -87,9 +87,13 @@ scoreboard_listener_free(int idx)
 		sb->listeners[idx].in_use = 0;
 }
 
-/* The counters of a service by name, created on first use. */
+/*
+ * The counters of a service by name.  Only the master creates entries
+ * (create = 1), at start and reload, before workers fork: workers only
+ * look them up, so no two processes race to create one.
+ */
 int
-scoreboard_service_index(const char *name)
+scoreboard_service_index(const char *name, int create)
 {
 	int i, free_idx = -1;
 
@@ -100,7 +104,7 @@ scoreboard_service_index(const char *name)
 		} else if (free_idx == -1)
 			free_idx = i;
 	}
-	if (free_idx == -1)
+	if (free_idx == -1 || !create)
 		return -1;
 	memset(&sb->services[free_idx], 0, sizeof(sb->services[0]));
 	sb->services[free_idx].in_use = 1;

@@ -125,7 +125,7 @@ void	scoreboard_set_state(int slot, int state, const char *service,
 int	scoreboard_listener_alloc(int proto, const char *addr,
 	    const char *service);
 void	scoreboard_listener_free(int idx);
-int	scoreboard_service_index(const char *name);
+int	scoreboard_service_index(const char *name, int create);
 const char *sb_state_name(int state);
 
 /* Counters shared between processes. */

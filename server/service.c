@@ -159,7 +159,7 @@ service_stream(int slot, int listener, int fd, const struct service_conf *svc,
 		access_line(&c, "tcp");
 		return;
 	}
-	si = scoreboard_service_index(svc->name);
+	si = scoreboard_service_index(svc->name, 0);
 	if (si != -1) {
 		s = &sb->services[si];
 		SB_ADD(s->connections, 1);

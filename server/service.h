@@ -39,8 +39,8 @@ struct service_type {
 	ssize_t	(*serve_dgram)(const struct service_conf *svc,
 		    const void *in, size_t inlen, void *out, size_t outlen);
 	/* Checked at start and reload, before workers fork; NULL = none. */
-	int	(*check)(const struct service_conf *svc, char *err,
-		    size_t errlen);
+	int	(*check)(const struct netd_config *cfg,
+		    const struct service_conf *svc, char *err, size_t errlen);
 };
 
 const struct service_type *service_lookup(int type);

@@ -121,13 +121,15 @@ daytime_zone_ok(const char *tz)
 }
 
 static int
-daytime_check(const struct service_conf *svc, char *err, size_t errlen)
+daytime_check(const struct netd_config *cfg, const struct service_conf *svc,
+    char *err, size_t errlen)
 {
 	/* Long month and day names, two-digit everything: a long date. */
 	struct tm tm = { .tm_year = 126, .tm_mon = 8, .tm_mday = 30,
 	    .tm_wday = 3, .tm_hour = 23, .tm_min = 59, .tm_sec = 59 };
 	char buf[DAYTIME_MAX / 2];
 
+	(void)cfg;
 	if (svc->timezone != NULL && !daytime_zone_ok(svc->timezone)) {
 		snprintf(err, errlen, "key 'timezone': unknown time zone '%s' "
 		    "(a name from the zone database, like UTC or "

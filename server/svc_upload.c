@@ -28,7 +28,6 @@
 
 #include "io.h"
 #include "log.h"
-#include "master.h"
 #include "privs.h"
 #include "service.h"
 
@@ -341,11 +340,11 @@ may_write(const struct stat *st, uid_t uid, gid_t gid)
 
 /*
  * At start and reload: dir exists, is a directory, and the workers'
- * identity may create files in it.  (check() is given the service only,
- * so the identity is that of the running configuration.)
+ * identity (from the configuration being checked) may create files in it.
  */
 static int
-upload_check(const struct service_conf *svc, char *err, size_t errlen)
+upload_check(const struct netd_config *cfg, const struct service_conf *svc,
+    char *err, size_t errlen)
 {
 	struct statvfs vfs;
 	struct stat st;
@@ -367,8 +366,7 @@ upload_check(const struct service_conf *svc, char *err, size_t errlen)
 		    "system", svc->dir);
 		return -1;
 	}
-	if (master.cfg != NULL)
-		privs_target(master.cfg, &uid, &gid);
+	privs_target(cfg, &uid, &gid);
 	if (uid == geteuid() && gid == getegid() ?
 	    faccessat(AT_FDCWD, svc->dir, W_OK | X_OK, AT_EACCESS) == -1 :
 	    !may_write(&st, uid, gid)) {

@@ -17,6 +17,7 @@
 static const char *log_ident = "netd";
 static int log_level = LOG_LVL_INFO;
 static int log_journal;
+static pid_t log_pid;
 
 static const struct {
 	const char	*name;
@@ -36,6 +37,14 @@ log_init(const char *ident)
 {
 	log_ident = ident;
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_pid = getpid();
+}
+
+/* After fork: lines carry the new process's pid. */
+void
+log_pid_reset(void)
+{
+	log_pid = getpid();
 }
 
 void
@@ -99,7 +108,7 @@ log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 		    strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm) == 0)
 			ts[0] = '\0';
 		n = snprintf(line, sizeof(line), "%s %s[%d]: %s: %s\n", ts,
-		    log_ident, (int)getpid(), log_level_name(level), msg);
+		    log_ident, (int)log_pid, log_level_name(level), msg);
 	}
 	if (n < 0)
 		return;

@@ -13,6 +13,7 @@ enum log_level {
 };
 
 void	log_init(const char *ident);
+void	log_pid_reset(void);
 void	log_set_level(int level);
 int	log_get_level(void);
 int	log_level_parse(const char *name);

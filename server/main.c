@@ -153,6 +153,7 @@ main(int argc, char *argv[], char *envp[])
 			cfg->pid_file = strdup("/run/netd/netd.pid");
 		if (detach() == -1)
 			fatal("detach");
+		log_pid_reset();
 	}
 	if (cfg->pid_file != NULL && write_pid_file(cfg->pid_file) == -1)
 		return 1;

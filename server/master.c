@@ -92,6 +92,7 @@ master_spawn(int slot)
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0) {
+		log_pid_reset();
 		close(master.sigpipe[0]);
 		close(master.sigpipe[1]);
 		close(master.life[1]);

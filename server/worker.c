@@ -197,7 +197,6 @@ worker_main(int slot, uint32_t generation, const struct netd_config *cfg,
 {
 	struct epoll_event ev, evs[NEVENTS];
 	struct sb_worker *w = &sb->workers[slot];
-	pid_t master = getppid();
 	int ep, n, leaving = 0;
 	size_t k;
 
@@ -253,12 +252,6 @@ worker_main(int slot, uint32_t generation, const struct netd_config *cfg,
 			worker_exit(2);
 		}
 		w->wakeups++;
-		if (worker_events(cfg, ls, evs, n, &leaving) == 0)
-			continue;
-		if (getppid() != master) {
-			log_notice("worker %d: master %d is gone, exiting",
-			    slot, (int)master);
-			leaving = 1;
-		}
+		(void)worker_events(cfg, ls, evs, n, &leaving);
 	}
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/acl.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -97,6 +98,33 @@ mkdir_parent(const char *path)
 	return 0;
 }
 
+/*
+ * admin_group members who are not in control_group must still reach the
+ * socket: an ACL entry gives their group the same rw as control_group.
+ */
+static void
+socket_acl(const char *path, const struct netd_config *cfg)
+{
+	char text[256];
+	acl_t acl;
+
+	if (cfg->admin_group == NULL || (cfg->control_group != NULL &&
+	    strcmp(cfg->admin_group, cfg->control_group) == 0) ||
+	    getgrnam(cfg->admin_group) == NULL)
+		return;
+	snprintf(text, sizeof(text), "u::rw-,g::rw-,g:%s:rw-,m::rw-,o::---",
+	    cfg->admin_group);
+	if ((acl = acl_from_text(text)) == NULL) {
+		log_warn("control socket: ACL for admin_group '%s'",
+		    cfg->admin_group);
+		return;
+	}
+	if (acl_set_file(path, ACL_TYPE_ACCESS, acl) == -1)
+		log_warn("control socket %s: cannot let admin_group '%s' in "
+		    "(ACL)", path, cfg->admin_group);
+	acl_free(acl);
+}
+
 int
 control_open(const struct netd_config *cfg)
 {
@@ -168,6 +196,7 @@ control_open(const struct netd_config *cfg)
 		unlink(sun.sun_path);
 		return -1;
 	}
+	socket_acl(sun.sun_path, cfg);
 	strlcpy(ctl_path, sun.sun_path, sizeof(ctl_path));
 	ctl_fd = fd;
 	log_info("control socket %s", ctl_path);

@@ -227,6 +227,24 @@ master_config_check(const struct netd_config *cfg, struct reload_report *rep)
 }
 
 /*
+ * Is old listener o the one configured as l?  The same configured text;
+ * for port 0 (a port the kernel chose) also the same service, since the
+ * text alone says nothing about which socket it was.
+ */
+static int
+listener_same(const struct listener *o, const struct listener *l,
+    const struct service_conf *svc)
+{
+	if (o->fd < 0 || strcmp(o->conf, l->conf) != 0)
+		return 0;
+	if (l->addr.proto == PROTO_UNIX ||
+	    sockaddr_port((const struct sockaddr *)&l->addr.ss) != 0)
+		return 1;
+	return o->sb >= 0 &&
+	    strcmp(sb->listeners[o->sb].service, svc->name) == 0;
+}
+
+/*
  * Build the listener set of cfg: reuse an open listener whose configured
  * address is the same (its queue carries over), bind the rest.  Old
  * listeners taken over get fd -1 in the old array.  On failure, nothing
@@ -258,8 +276,7 @@ listeners_build(const struct netd_config *cfg, struct listener *old,
 			l->fd = -1;
 			l->sb = -1;
 			for (k = 0; k < nold; k++)
-				if (old[k].fd != -1 &&
-				    strcmp(old[k].conf, l->conf) == 0)
+				if (listener_same(&old[k], l, svc))
 					break;
 			if (k < nold) {
 				l->addr = old[k].addr;
@@ -297,10 +314,14 @@ listeners_build(const struct netd_config *cfg, struct listener *old,
 			n++;
 		}
 	}
-	if (dry_run)	/* undo the marks */
-		for (k = 0; k < nold; k++)
-			if (old[k].fd <= -2)
+	if (dry_run)	/* report what nobody took over, undo the marks */
+		for (k = 0; k < nold; k++) {
+			if (old[k].fd >= 0)
+				report_add(rep, "would close %s",
+				    old[k].addr.text);
+			else if (old[k].fd <= -2)
 				old[k].fd = -2 - old[k].fd;
+		}
 	*out = ls;
 	*nout = n;
 	return 0;
@@ -401,16 +422,6 @@ master_reload(int dry_run, struct reload_report *rep)
 	}
 	service_changes(master.cfg, cfg, rep);
 	if (dry_run) {
-		for (i = 0; i < master.nls; i++) {
-			size_t k;
-
-			for (k = 0; k < nls; k++)
-				if (strcmp(ls[k].conf, master.ls[i].conf) == 0)
-					break;
-			if (k == nls)
-				report_add(rep, "would close %s",
-				    master.ls[i].addr.text);
-		}
 		free(ls);
 		config_free(cfg);
 		rep->ok = 1;

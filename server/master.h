@@ -38,6 +38,12 @@ extern struct master master;
 
 int	master_run(struct netd_config *cfg) __attribute__((warn_unused_result));
 pid_t	master_spawn(int slot);
+/* reload.c: also used by the master at start */
+int	listeners_build(const struct netd_config *cfg, struct listener *old,
+	    size_t nold, struct listener **out, size_t *nout, int dry_run,
+	    struct reload_report *rep);
+void	listener_remove(struct listener *l);
+void	services_register(const struct netd_config *cfg);
 int	master_config_check(const struct netd_config *cfg,
 	    struct reload_report *rep);
 int	master_reload(int dry_run, struct reload_report *rep);

@@ -1,0 +1,38 @@
+/* A control client as the master holds it; shared by control.c and its commands. */
+#ifndef NETD_CONTROL_CLIENT_H
+#define NETD_CONTROL_CLIENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "proto.h"
+
+enum access { ACC_NONE, ACC_READ, ACC_ADMIN };
+
+struct client {
+	int		 fd;
+	uid_t		 uid;
+	gid_t		 gid;
+	pid_t		 pid;
+	enum access	 access;
+	char		 in[CONTROL_LINE_MAX];
+	size_t		 inlen;
+	char		*out;		/* reply being written */
+	size_t		 outlen, outoff;
+	uint64_t	 deadline;	/* monotonic */
+	int		 waiting;	/* reload: until the generation serves */
+	json_t		*pending;	/* the reply to send when it does */
+	char		 cmd[64];	/* for the audit line */
+};
+
+/* Queue a JSON reply (taking the reference); the connection then closes. */
+void	client_reply(struct client *c, json_t *doc);
+/* Reply {"ok": false, "code": code, "error": message}. */
+void	reply_error(struct client *c, const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* One request line: check access, run the command (control_cmd.c). */
+void	client_request(struct client *c);
+
+#endif

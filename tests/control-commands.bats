@@ -211,9 +211,7 @@ ctl_pid() {
 	assert_output "$(printf 'stopping netd (pid %d, fast)...\nstopped' "$NETD_PID")"
 	# netctl returned after the master was gone (a zombie at most).
 	pid_gone "$NETD_PID"
-	run wait "$NETD_PID"
-	assert_success
-	NETD_PID=
+	netd_exited 30
 	for pid in $pids; do
 		pid_gone "$pid"
 	done
@@ -238,9 +236,7 @@ ctl_pid() {
 	run bg_wait stopper
 	assert_success
 	assert_output "$(printf 'stopping netd (pid %d, graceful)...\nstopped' "$NETD_PID")"
-	run wait "$NETD_PID"
-	assert_success
-	NETD_PID=
+	netd_exited 30
 	assert_equal "$(netd_procs)" ""
 }
 

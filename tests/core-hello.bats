@@ -33,11 +33,9 @@ start_hello() {
 	run ctl ping
 	assert_success
 	assert_output "pong (netd pid $NETD_PID)"
-	grep -q "notice: ready: generation 1, 2 workers, 4 listeners" "$LOG"
+	wait_until 20 grep -q "notice: ready: generation 1, 2 workers, 4 listeners" "$LOG"
 	kill -TERM "$NETD_PID"
-	run wait "$NETD_PID"
-	assert_success
-	NETD_PID=
+	netd_exited 30
 	grep -q "notice: stopped" "$LOG"
 	[[ ! -e "$SOCK" ]]
 	# Nobody listens on the port any more.

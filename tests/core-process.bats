@@ -137,10 +137,7 @@ title_is() {
 	assert_success
 	assert_output "Hello, Held!"
 	# Then everything is gone, cleanly.
-	wait_until 30 pid_gone "$NETD_PID"
-	run wait "$NETD_PID"
-	assert_success
-	NETD_PID=
+	netd_exited 30
 	pid_gone "$busy"
 	assert_equal "$(netd_procs)" ""
 	[[ ! -e "$SOCK" ]]
@@ -156,10 +153,7 @@ title_is() {
 	assert_equal "$(netd_procs | sort -n | tr '\n' ' ')" \
 	    "$(tr ' ' '\n' <<<"$pids" | grep . | sort -n | tr '\n' ' ')"
 	kill -TERM "$NETD_PID"
-	wait_until 30 pid_gone "$NETD_PID"
-	run wait "$NETD_PID"
-	assert_success
-	NETD_PID=
+	netd_exited 30
 	for pid in $pids; do
 		pid_gone "$pid" || fail "pid $pid still running after TERM"
 	done

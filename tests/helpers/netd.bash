@@ -56,13 +56,19 @@ netd_alive() {
 	    ! grep -q '^State:.*Z' "/proc/$NETD_PID/status" 2>/dev/null
 }
 
+netd_ready() {
+	local doc
+	doc=$("$NETCTL" -s "$SOCK" --json status 2>/dev/null) &&
+	    jq -e '.pool.total > 0 and .pool.starting == 0' <<<"$doc" >/dev/null 2>&1
+}
+
 netd_start() {
 	"$NETD" -c "$CONF" "$@" >"$LOG" 2>&1 3>&- &
 	NETD_PID=$!
 	local deadline=$((SECONDS + 20))
 	# Ready: the control socket answers and every worker has started.
-	until "$NETCTL" -s "$SOCK" --json status 2>/dev/null |
-	    jq -e '.pool.total > 0 and .pool.starting == 0' >/dev/null 2>&1; do
+	# (Not a pipe into jq -e: jq 1.6 exits 0 on empty input.)
+	until netd_ready; do
 		if ! netd_alive; then
 			echo "netd exited during start-up; log:" >&2
 			cat "$LOG" >&2
@@ -138,6 +144,7 @@ netd_teardown() {
 #                               (all hold $LOG as stderr), dead master's
 #                               orphans included
 #   pid_gone PID                no such process, or only a zombie left
+#   netd_exited [SECS [STATUS]] the master exits (with STATUS, default 0)
 #   netd_cleanup                teardown: bg_stop_all, netd_teardown, then
 #                               KILL whatever of this netd is left
 
@@ -259,6 +266,20 @@ pid_gone() {
 	state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) ||
 	    return 0
 	[[ -z "$state" || "$state" == Z || "$state" == X ]]
+}
+
+# After a stop: wait (up to SECONDS, default 30) for the master to exit and
+# check its exit status is WANT (default 0).  `wait` runs in this shell:
+# in a subshell (`run wait`) it cannot reap the master.
+netd_exited() {
+	local secs=${1:-30} want=${2:-0} rc=0
+	wait_until "$secs" pid_gone "$NETD_PID" || return 1
+	wait "$NETD_PID" || rc=$?
+	NETD_PID=
+	if ((rc != want)); then
+		echo "netd exited with status $rc, not $want" >&2
+		return 1
+	fi
 }
 
 netd_cleanup() {

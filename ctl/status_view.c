@@ -6,22 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "netctl.h"
 #include "table.h"
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "-";
-}
-
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
 
 static void
 fmt_duration(double secs, char *buf, size_t len)

@@ -17,6 +17,7 @@
 
 #include "io.h"
 #include "metrics.h"
+#include "jsonget.h"
 #include "service.h"
 #include "status.h"
 #include "version.h"
@@ -77,20 +78,6 @@ html(FILE *fp, const char *s)
 		case '\'': fputs("&#39;", fp); break;
 		default: fputc(*s, fp);
 		}
-}
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "-";
-}
-
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
 }
 
 static void

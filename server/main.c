@@ -83,7 +83,7 @@ int
 main(int argc, char *argv[], char *envp[])
 {
 	const char *path = NETD_DEFAULT_CONFIG, *load = NULL;
-	char *abspath;
+	char *abspath = NULL;
 	struct netd_config *cfg;
 	struct config_errors errs;
 	struct reload_report rep;
@@ -123,6 +123,7 @@ main(int argc, char *argv[], char *envp[])
 	if ((abspath = realpath(path, NULL)) != NULL)
 		load = abspath;
 	cfg = config_load(load, &errs);
+	free(abspath);		/* config_load keeps its own copy */
 	if (cfg == NULL) {
 		for (i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);

@@ -124,7 +124,9 @@ install: all
 	install -m 0644 man/netd.8 man/netctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/netd.ini.5 $(DESTDIR)$(MANDIR)/man5/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/netd/netd.ini ] || \
-	    install -m 0644 etc/netd.ini $(DESTDIR)$(SYSCONFDIR)/netd/netd.ini
+	    sed -e 's|^dir = ../build$$|dir = /var/lib/netd/uploads|' \
+	        -e 's/^;\(user\|group\|control_group\) = netd$$/\1 = netd/' \
+	        etc/netd.ini > $(DESTDIR)$(SYSCONFDIR)/netd/netd.ini
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' \
 	    systemd/netd.service > $(DESTDIR)$(UNITDIR)/netd.service
 	install -m 0644 systemd/netd.sysusers $(DESTDIR)/usr/lib/sysusers.d/netd.conf

@@ -122,7 +122,12 @@ group = nogroup"
 	for f in man8/netd.8 man8/netctl.8 man5/netd.ini.5; do
 		[[ -s "$root/usr/local/share/man/$f" ]]
 	done
-	[[ -s "$root/etc/netd/netd.ini" ]]
+	# the installed config: the daemon's own user and the system spool
+	run grep -E '^(user|group|control_group|dir) = ' "$root/etc/netd/netd.ini"
+	assert_line "user = netd"
+	assert_line "group = netd"
+	assert_line "control_group = netd"
+	assert_line "dir = /var/lib/netd/uploads"
 	run "$root/usr/local/sbin/netd" -V
 	assert_success
 	run grep -E '^Exec(Start|Reload)=' "$root/lib/systemd/system/netd.service"

@@ -157,3 +157,26 @@ group = nogroup"
 	assert_success
 	assert_output --regexp 'Overall exposure level for netd.service: [0-3]\.[0-9]'
 }
+
+@test "a unix: listener serves hello; its socket is removed at stop" {
+	netd_config <<-EOF
+	[netd]
+	workers = 2
+	min_spare = 0
+	[service hello]
+	type = hello
+	listen = unix:hello.sock
+	EOF
+	netd_start
+	path="$BATS_TEST_TMPDIR/hello.sock"
+	[[ -S "$path" ]]
+	run bash -c "printf 'alice\nexit\n' | timeout 10 socat - UNIX-CONNECT:$path"
+	assert_success
+	assert_output "Welcome!
+Hello, alice!"
+	run ctl --json status
+	assert_equal "$(jq -r '.listeners[0].address' <<<"$output")" "unix:$path"
+	wait_until 10 grep -q "access hello unix unix:$path peer=unix" "$LOG"
+	netd_stop
+	[[ ! -e "$path" ]]
+}

@@ -15,7 +15,7 @@ start_pool() {
 	[netd]
 	workers = ${1:-3}
 	min_spare = 0
-	shutdown_timeout = 60s
+	shutdown_timeout = ${SHUTDOWN:-60s}
 	$(printf '%s\n' "${@:2}")
 	[service hello]
 	type = hello
@@ -231,4 +231,46 @@ title_is() {
 	done
 	wait_until 30 respawned 0 "$second"
 	assert_equal "$(grep -c 'recycling' "$LOG")" 2
+}
+
+@test "SIGQUIT with a client past shutdown_timeout: terminated, then exit 0" {
+	SHUTDOWN=1s start_pool 2
+	hold_start held "$PORT"
+	busy=$(jqs '.workers[] | select(.state == "busy") | .pid')
+	[[ "$busy" =~ ^[0-9]+$ ]]
+	t0=$(date +%s%N)
+	kill -QUIT "$NETD_PID"
+	netd_exited 30
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	((ms >= 1000)) || fail "stopped after ${ms}ms, before shutdown_timeout (1s)"
+	grep -Eq "worker [0-9]+ \(pid $busy, generation 1\) still busy after shutdown_timeout \(1000ms\): terminating" "$LOG"
+	pid_gone "$busy"
+	assert_equal "$(netd_procs)" ""
+	hold_release held
+	run bg_wait held
+	assert_failure
+}
+
+@test "SIGHUP reloads: a new generation, the old workers replaced" {
+	start_pool 2
+	old=$(worker_pids | sort | tr '\n' ' ')
+	kill -HUP "$NETD_PID"
+	wait_eq 30 "2 2" jqs '"\(.netd.generation) \([.workers[] | select(.generation == 2 and .state == "idle")] | length)"'
+	wait_eq 30 0 jqs '[.workers[] | select(.generation == 1)] | length'
+	for pid in $old; do
+		wait_until 20 pid_gone "$pid"
+	done
+	grep -q "reloaded: generation 1 -> 2" "$LOG"
+	run hello lesson 127.0.0.1 "$PORT" Michael
+	assert_output --partial "Hello, Michael!"
+}
+
+@test "SIGUSR1 (reopen logs) is logged and harms nothing" {
+	start_pool 2
+	pids=$(worker_pids | sort | tr '\n' ' ')
+	kill -USR1 "$NETD_PID"
+	wait_until 20 grep -q "SIGUSR1" "$LOG"
+	assert_equal "$(worker_pids | sort | tr '\n' ' ')" "$pids"
+	run hello lesson 127.0.0.1 "$PORT" Michael
+	assert_output --partial "Hello, Michael!"
 }

@@ -186,7 +186,8 @@ ctl_client() {
 @test "40 idle control connections do not lock root out of netctl" {
 	skip "BUG: server/control.c client_accept refuses every connection past CONTROL_MAX_CLIENTS (32): anyone who may connect (a read-only control_group member) holding 32 idle connections makes root's netctl fail (exit 1, 'read from netd: Connection reset by peer') and floods the log with 'refusing one'"
 	netd_start
-	bg idle timeout 60 python3 - "$SOCK" <<-'EOF'
+	# (A background command's stdin is /dev/null: the script goes in a file.)
+	cat >"$BATS_TEST_TMPDIR/idle.py" <<-'EOF'
 	import socket, sys, time
 	held = []
 	for i in range(40):
@@ -196,6 +197,7 @@ ctl_client() {
 	print('holding', flush=True)
 	time.sleep(30)
 	EOF
+	bg idle timeout 60 python3 "$BATS_TEST_TMPDIR/idle.py" "$SOCK"
 	wait_until 20 grep -q holding "$BATS_TEST_TMPDIR/idle.out"
 	run timeout 10 "$NETCTL" -s "$SOCK" ping
 	assert_success

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ ctl_connect(void)
 json_t *
 ctl_request(const char *line, int timeout_ms, char **raw)
 {
+	struct sigaction sa, oldsa;
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
 	json_error_t jerr;
@@ -94,10 +96,22 @@ ctl_request(const char *line, int timeout_ms, char **raw)
 	ssize_t n;
 	int fd;
 
+	/*
+	 * A master that closes on us (it is stopping, or has all the control
+	 * clients it takes) must not kill netctl with SIGPIPE, silently: a
+	 * failed write says so like any other failure.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &oldsa);
 	fd = ctl_connect();
 	if (io_write_all(fd, line, strlen(line), timeout_ms) == -1 ||
-	    io_write_all(fd, "\n", 1, timeout_ms) == -1)
+	    io_write_all(fd, "\n", 1, timeout_ms) == -1) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			errx(EXIT_FAILED, "netd closed the connection without "
+			    "an answer");
 		err(EXIT_FAILED, "send to netd");
+	}
 	for (;;) {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 8192;
@@ -110,6 +124,9 @@ ctl_request(const char *line, int timeout_ms, char **raw)
 			if (errno == ETIMEDOUT)
 				errx(EXIT_FAILED, "no answer from netd within "
 				    "%ds", timeout_ms / 1000);
+			if (errno == ECONNRESET && len == 0)
+				errx(EXIT_FAILED, "netd closed the connection "
+				    "without an answer");
 			err(EXIT_FAILED, "read from netd");
 		}
 		if (n == 0)
@@ -117,6 +134,7 @@ ctl_request(const char *line, int timeout_ms, char **raw)
 		len += (size_t)n;
 	}
 	close(fd);
+	sigaction(SIGPIPE, &oldsa, NULL);
 	if (len == 0)
 		errx(EXIT_FAILED, "netd closed the connection without an "
 		    "answer");

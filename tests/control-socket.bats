@@ -203,3 +203,28 @@ ctl_client() {
 	assert_success
 	assert_output "pong (netd pid $NETD_PID)"
 }
+
+@test "netctl says why when netd drops its connection (never a silent SIGPIPE)" {
+	netd_start
+	cat >"$BATS_TEST_TMPDIR/idle.py" <<-'EOF'
+	import socket, sys, time
+	held = []
+	for i in range(40):
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    s.connect(sys.argv[1])
+	    held.append(s)
+	print('holding', flush=True)
+	time.sleep(30)
+	EOF
+	bg idle timeout 60 python3 "$BATS_TEST_TMPDIR/idle.py" "$SOCK"
+	wait_until 20 grep -q holding "$BATS_TEST_TMPDIR/idle.out"
+	for cmd in ping status "scale 2"; do
+		# shellcheck disable=SC2086
+		run timeout 10 "$NETCTL" -s "$SOCK" $cmd
+		# Answered, or refused with a reason: not killed by a signal.
+		if ((status != 0)); then
+			assert_failure 1
+			assert_output "netctl: netd closed the connection without an answer"
+		fi
+	done
+}

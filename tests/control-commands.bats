@@ -377,3 +377,36 @@ ctl_pid() {
 		grep -q "$word" "$man"
 	done
 }
+
+@test "while stopping gracefully: status says so, and still answers" {
+	start
+	hold_start held "$PORT"
+	kill -QUIT "$NETD_PID"
+	wait_eq 20 stopping jqs '.netd.state'
+	run ctl status
+	assert_line --index 0 "netd $VERSION - stopping"
+	run ctl ping
+	assert_success
+	hold_release held
+	run bg_wait held
+	assert_success
+	netd_exited 30
+}
+
+@test "while stopping: reload and scale are refused, saying netd is stopping" {
+	skip "BUG: server/control_cmd.c cmd_reload answers a reload during a stop with 'reload refused: the configuration has errors; nothing changed' (the config is fine, netd is stopping), and cmd_scale answers 'pool size 2 -> 5' though a stopping pool starts nothing"
+	start
+	hold_start held "$PORT"
+	kill -QUIT "$NETD_PID"
+	wait_eq 20 stopping jqs '.netd.state'
+	run ctl reload
+	assert_failure 1
+	assert_output --partial "stopping"
+	refute_output --partial "configuration has errors"
+	run ctl scale 5
+	assert_failure 1
+	assert_output --partial "stopping"
+	hold_release held
+	run bg_wait held
+	netd_exited 30
+}

@@ -264,6 +264,9 @@ ctl_pid() {
 	assert_failure 2
 	run ctl status --watch 0
 	assert_failure 2
+	run "$NETCTL" -s "/tmp/$(printf 'x%.0s' {1..120})" ping
+	assert_failure 2
+	assert_output --regexp "^netctl: socket path too long: /tmp/x+$"
 	# -h is not an error.
 	run "$NETCTL" -h
 	assert_success

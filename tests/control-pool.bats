@@ -123,3 +123,18 @@ slot_field() {
 	run hello lesson 127.0.0.1 "$PORT" Michael
 	assert_output --partial "Hello, Michael!"
 }
+
+@test "a scaled pool keeps its size until a reload sets it back to workers" {
+	start_pool 2
+	run ctl scale 4
+	assert_success
+	wait_eq 20 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'
+	# Workers that die are replaced up to the scaled size.
+	old=$(slot_pid 3)
+	kill -KILL "$old"
+	wait_until 30 respawned 3 "$old"
+	wait_eq 30 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'
+	run ctl reload
+	assert_success
+	wait_eq 30 "2 2 2" jqs '"\(.pool.target) \(.pool.total) \([.workers[] | select(.generation == 2)] | length)"'
+}

@@ -318,3 +318,44 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 	wait_until 30 old_gone 2
 	wait_until 30 refused 127.0.0.1 "$oldport"
 }
+
+@test "reload under load while another service's listener comes and goes" {
+	with_extra() {
+		netd_config <<-EOF
+		[netd]
+		workers = 3
+		min_spare = 0
+		[service hello]
+		type = hello
+		listen = tcp://127.0.0.1:0
+		$(if (($1)); then printf '[service extra]\ntype = hello\nlisten = tcp://127.0.0.2:0 udp://127.0.0.2:0\n'; fi)
+		EOF
+	}
+	with_extra 0
+	netd_start
+	port=$(port_of tcp hello)
+	stop="$BATS_TEST_TMPDIR/loop.stop"
+	progress="$BATS_TEST_TMPDIR/loop.progress"
+	echo 0 >"$progress"
+	bg loop timeout 900 python3 "$HELLO_CLIENT" loop 127.0.0.1 "$port" 1000 "$stop" "$progress"
+	for ((i = 1; i <= 10; i++)); do
+		wait_until 120 eval "(( \$(cat '$progress') >= $i * 100 ))"
+		with_extra $((i % 2))
+		run ctl reload
+		assert_success
+		if ((i % 2)); then
+			assert_line "  service extra added"
+			assert_line --regexp "^  opened tcp://127\.0\.0\.2:[0-9]+ \(service extra\)$"
+		else
+			assert_line "  service extra removed"
+			assert_line --regexp "^  closed udp://127\.0\.0\.2:[0-9]+$"
+		fi
+		# The kept listener keeps its port.
+		assert_equal "$(port_of tcp hello)" "$port"
+	done
+	touch "$stop"
+	run bg_wait loop 300
+	echo "# reload under load, listeners coming and going: $output" >&3
+	assert_success
+	assert_output --regexp '^sessions=[0-9]+ failures=0 '
+}

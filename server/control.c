@@ -231,6 +231,37 @@ peer_access(const struct netd_config *cfg, uid_t uid, gid_t gid)
 	return ACC_NONE;
 }
 
+/*
+ * The table is full: make room by closing the oldest client that has not
+ * sent a whole request yet (it had its chance), so that a few idle
+ * connections cannot lock an operator out.  NULL if all are mid-command.
+ */
+static struct client *
+client_evict(void)
+{
+	static uint64_t last_log;
+	struct client *c, *old = NULL;
+	uint64_t now = monotonic_ms();
+	int i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		c = &clients[i];
+		if (c->fd == -1 || c->out != NULL || c->waiting)
+			continue;
+		if (old == NULL || c->deadline < old->deadline)
+			old = c;
+	}
+	if (now - last_log >= 1000) {
+		last_log = now;
+		log_warnx("control socket: %d clients connected; %s",
+		    CONTROL_MAX_CLIENTS, old != NULL ? "closing the oldest "
+		    "one that sent nothing" : "refusing a new one");
+	}
+	if (old != NULL)
+		client_close(old);
+	return old;
+}
+
 static void
 client_accept(void)
 {
@@ -252,9 +283,7 @@ client_accept(void)
 				c = &clients[i];
 				break;
 			}
-		if (c == NULL) {
-			log_warnx("control socket: %d clients already, "
-			    "refusing one", CONTROL_MAX_CLIENTS);
+		if (c == NULL && (c = client_evict()) == NULL) {
 			close(fd);
 			continue;
 		}

@@ -6,7 +6,7 @@
 
 #include "config.h"
 
-#define CONTROL_MAX_CLIENTS	32
+#define CONTROL_MAX_CLIENTS	64
 
 int	control_open(const struct netd_config *cfg);
 void	control_close_all(void);

@@ -126,6 +126,11 @@ cmd_reload(struct client *c, int argc, char **argv)
 	struct reload_report rep;
 	int dry = 0;
 
+	if (master.stopping) {
+		reply_error(c, CODE_FAILED, "netd is stopping: reload refused");
+		audit(c, "refused (stopping)");
+		return;
+	}
 	if (argc == 2 && (strcmp(argv[1], "--dry-run") == 0 ||
 	    strcmp(argv[1], "dry-run") == 0))
 		dry = 1;
@@ -165,6 +170,11 @@ cmd_scale(struct client *c, int argc, char **argv)
 
 	if (argc != 2) {
 		reply_error(c, CODE_USAGE, "usage: scale N|+N|-N");
+		return;
+	}
+	if (master.stopping) {
+		reply_error(c, CODE_FAILED, "netd is stopping: scale refused");
+		audit(c, "refused (stopping)");
 		return;
 	}
 	errno = 0;

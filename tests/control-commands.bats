@@ -397,7 +397,6 @@ ctl_pid() {
 }
 
 @test "while stopping: reload and scale are refused, saying netd is stopping" {
-	skip "BUG: server/control_cmd.c cmd_reload answers a reload during a stop with 'reload refused: the configuration has errors; nothing changed' (the config is fine, netd is stopping), and cmd_scale answers 'pool size 2 -> 5' though a stopping pool starts nothing"
 	start
 	hold_start held "$PORT"
 	kill -QUIT "$NETD_PID"

@@ -184,7 +184,6 @@ ctl_client() {
 }
 
 @test "40 idle control connections do not lock root out of netctl" {
-	skip "BUG: server/control.c client_accept refuses every connection past CONTROL_MAX_CLIENTS (32): anyone who may connect (a read-only control_group member) holding 32 idle connections makes root's netctl fail (exit 1, 'read from netd: Connection reset by peer') and floods the log with 'refusing one'"
 	netd_start
 	# (A background command's stdin is /dev/null: the script goes in a file.)
 	cat >"$BATS_TEST_TMPDIR/idle.py" <<-'EOF'

@@ -88,7 +88,7 @@ slot_field() {
 	wait_eq 20 5 nworkers
 	assert_equal "$(jqs '[.workers[].pid] | sort | join(" ")')" \
 	    "$(ps -o pid= --ppid "$NETD_PID" | sort | tr -d ' ' | paste -sd ' ')"
-	assert_equal "$(ps -o args= --ppid "$NETD_PID" | grep -c '^netd: worker [0-9] idle$')" 5
+	wait_eq 20 5 eval "ps -o args= --ppid $NETD_PID | grep -c '^netd: worker [0-9] idle\$'"
 	assert_equal "$(ps -o args= -p "$NETD_PID")" "netd: master -c $(realpath "$CONF") (5 workers)"
 	run ctl scale -3
 	assert_success

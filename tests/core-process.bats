@@ -108,7 +108,8 @@ title_is() {
 	wait_eq 20 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'
 	wait_eq 20 4 nworkers
 	wait_eq 20 "netd: master -c $conf (4 workers)" master_title
-	assert_equal "$(worker_titles | grep -c '^netd: worker [0-9]* idle$')" 4
+	# (A worker's title follows its scoreboard state by a moment.)
+	wait_eq 20 4 eval "worker_titles | grep -c '^netd: worker [0-9]* idle\$'"
 	kill -TTOU "$NETD_PID"
 	wait_eq 20 3 jqs '.pool.target'
 	kill -TTOU "$NETD_PID"

@@ -74,7 +74,7 @@ ctl_run_command(int argc, char *argv[])
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, argv[0]) == 0)
 			return commands[i].fn(argc, argv);
-	fprintf(stderr, "netctl: unknown command '%s'\n", argv[0]);
+	warnx("unknown command '%s'", argv[0]);
 	ctl_usage(stderr);
 	return EXIT_USAGE;
 }
@@ -104,7 +104,7 @@ no_args(int argc, char **argv)
 {
 	if (argc == 1)
 		return 0;
-	fprintf(stderr, "netctl: %s takes no arguments\n", argv[0]);
+	warnx("%s takes no arguments", argv[0]);
 	return -1;
 }
 
@@ -160,8 +160,8 @@ do_status(int argc, char **argv)
 		if (argc == 3) {
 			secs = strtod(argv[2], &end);
 			if (*end != '\0' || secs < 0.1 || secs > 3600) {
-				fprintf(stderr, "netctl: --watch takes seconds "
-				    "from 0.1 to 3600\n");
+				warnx("--watch takes seconds "
+				    "from 0.1 to 3600");
 				return EXIT_USAGE;
 			}
 		} else if (argc > 3) {
@@ -218,7 +218,7 @@ do_reload(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--dry-run") == 0)
 		dry = 1;
 	else if (argc != 1) {
-		fprintf(stderr, "netctl: usage: reload [--dry-run]\n");
+		warnx("usage: reload [--dry-run]");
 		return EXIT_USAGE;
 	}
 	r = ctl_request(dry ? "reload --dry-run" : "reload",
@@ -229,7 +229,9 @@ do_reload(int argc, char **argv)
 	if (!json_is_true(json_object_get(r, "ok"))) {
 		rc = ctl_failed(r);
 		if (!opts.json)
-			print_lines(json_object_get(r, "errors"), "", stderr);
+			print_lines(json_object_get(r, "errors"),
+			    opts.err_prefix != NULL ? opts.err_prefix : "",
+			    stderr);
 		json_decref(r);
 		return rc;
 	}
@@ -254,7 +256,7 @@ do_scale(int argc, char **argv)
 	int rc;
 
 	if (argc != 2) {
-		fprintf(stderr, "netctl: usage: scale N|+N|-N\n");
+		warnx("usage: scale N|+N|-N");
 		return EXIT_USAGE;
 	}
 	snprintf(line, sizeof(line), "scale %.40s", argv[1]);
@@ -301,7 +303,7 @@ do_stop(int argc, char **argv)
 	    strcmp(argv[1], "graceful") == 0))
 		graceful = 1;
 	else if (argc != 1) {
-		fprintf(stderr, "netctl: usage: stop [--graceful]\n");
+		warnx("usage: stop [--graceful]");
 		return EXIT_USAGE;
 	}
 	if ((r = request(graceful ? "stop graceful" : "stop",
@@ -316,8 +318,8 @@ do_stop(int argc, char **argv)
 	deadline = monotonic_ms() + STOP_WAIT_MS;
 	while (process_alive(pid)) {
 		if (monotonic_ms() > deadline) {
-			fprintf(stderr, "netctl: netd (pid %d) still running "
-			    "after %ds\n", (int)pid, STOP_WAIT_MS / 1000);
+			warnx("netd (pid %d) still running "
+			    "after %ds", (int)pid, STOP_WAIT_MS / 1000);
 			return EXIT_FAILED;
 		}
 		(void)poll(NULL, 0, 50);

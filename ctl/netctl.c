@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -38,8 +39,8 @@ socket_path(void)
 		if ((cfg = config_load(opts.config, &errs)) == NULL) {
 			for (i = 0; i < errs.n; i++)
 				fprintf(stderr, "%s\n", errs.msg[i]);
-			fprintf(stderr, "netctl: cannot find the control "
-			    "socket: %s has errors\n", opts.config);
+			warnx("cannot find the control "
+			    "socket: %s has errors", opts.config);
 			exit(EXIT_FAILED);
 		}
 		path = strdup(cfg->control_socket);
@@ -157,12 +158,32 @@ ctl_failed(json_t *reply)
 	const char *msg = json_string_value(json_object_get(reply, "error"));
 
 	if (!opts.json)
-		fprintf(stderr, "netctl: %s\n", msg != NULL ? msg : "failed");
+		warnx("%s", msg != NULL ? msg : "failed");
 	if (code != NULL && strcmp(code, CODE_DENIED) == 0)
 		return EXIT_DENIED;
 	if (code != NULL && strcmp(code, CODE_USAGE) == 0)
 		return EXIT_USAGE;
 	return EXIT_FAILED;
+}
+
+/*
+ * Under systemd (ExecReload=netctl ...), stderr is the journal: give the
+ * error lines netctl writes through err(3) and warnx(3) priority 3.
+ */
+static void
+journal_prefix(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1 ||
+	    (unsigned long long)st.st_dev != dev ||
+	    (unsigned long long)st.st_ino != ino)
+		return;
+	program_invocation_short_name = "<3>netctl";
+	opts.err_prefix = "<3>";
 }
 
 int
@@ -177,6 +198,7 @@ main(int argc, char *argv[])
 	};
 	int ch;
 
+	journal_prefix();
 	/* Options go before the command; the command's own follow it. */
 	while ((ch = getopt_long(argc, argv, "+s:c:jh", longopts,
 	    NULL)) != -1) {

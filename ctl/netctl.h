@@ -8,6 +8,7 @@ struct ctl_opts {
 	const char	*socket;
 	const char	*config;
 	int		 json;
+	const char	*err_prefix;	/* "<3>" when stderr is the journal */
 };
 
 extern struct ctl_opts opts;

@@ -436,7 +436,11 @@ pool_next_timeout(void)
 		struct slot *s = &pool.slots[i];
 
 		t = 0;
-		if (s->state == SLOT_BACKOFF)
+		/* A worker starting: look again soon, to say ready soon. */
+		if (s->state == SLOT_RUNNING &&
+		    sb->workers[i].state == SB_STARTING)
+			t = now + 10;
+		else if (s->state == SLOT_BACKOFF)
 			t = s->retry_at;
 		else if (s->state == SLOT_DRAINING)
 			t = s->term_sent ? s->deadline + KILL_GRACE_MS :

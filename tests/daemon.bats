@@ -116,7 +116,9 @@ group = nogroup"
 
 @test "make install lays out binaries, man pages, config and systemd files" {
 	root="$BATS_TEST_TMPDIR/root"
-	run make -C "$BATS_TEST_DIRNAME/.." -s install DESTDIR="$root" BUILD="$NETD_BUILD"
+	# -o: install what this run built, never rebuild it with other flags
+	run make -C "$BATS_TEST_DIRNAME/.." -s install DESTDIR="$root" \
+	    BUILD="$NETD_BUILD" -o "$NETD_BUILD/netd" -o "$NETD_BUILD/netctl"
 	assert_success
 	[[ -x "$root/usr/local/sbin/netd" && -x "$root/usr/local/bin/netctl" ]]
 	for f in man8/netd.8 man8/netctl.8 man5/netd.ini.5; do
@@ -132,7 +134,7 @@ group = nogroup"
 	assert_success
 	run grep -E '^Exec(Start|Reload)=' "$root/lib/systemd/system/netd.service"
 	assert_line "ExecStart=/usr/local/sbin/netd -c /etc/netd/netd.ini"
-	assert_line "ExecReload=/usr/local/bin/netctl -c /etc/netd/netd.ini reload"
+	assert_line "ExecReload=/usr/local/bin/netctl -s /run/netd/netd.sock reload"
 	# sysusers and tmpfiles create the user and the upload spool
 	mkdir -p "$root/etc"
 	touch "$root/etc/passwd" "$root/etc/group"

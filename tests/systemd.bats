@@ -207,8 +207,7 @@ install_and_start() {
 	ini=$BOX_ROOT/etc/netd/netd.ini
 	cp "$ini" "$BATS_TEST_TMPDIR/netd.ini.good"
 
-	# a bad value: netd -t refuses it (so does netctl -c in ExecReload,
-	# which reads the file to find the socket)
+	# a bad value: netd refuses the reload and says where
 	sed -i 's/^workers = 4$/workers = many/' "$ini"
 	line=$(grep -n '^workers = many$' "$ini" | cut -d: -f1)
 	[[ -n $line ]]

@@ -100,9 +100,9 @@ start_hello() {
 	run timeout 20 python3 "$SEEDS/seed_udp_client.py" "$UDP"
 	assert_success
 	assert_output "从服务器接收的数据: Hello, hello!"
-	run timeout 20 socat -t 10 - "UDP:127.0.0.1:$UDP" < <(printf 'Tracy\r\n')
+	run hello udp 127.0.0.1 "$UDP" $'Tracy\r\n' $'Sarah\n'
 	assert_success
-	assert_output "$(printf 'Hello, Tracy!\r\n')"
+	assert_output "$(printf 'Hello, Tracy!\r\n\nHello, Sarah!\n')"
 }
 
 @test "IPv6: TCP and UDP hello on ::1, the peer shown in brackets" {

@@ -36,23 +36,30 @@ static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static struct client clients[CONTROL_MAX_CLIENTS];
 
 
+/* Create the socket's directory and any missing parents (mkdir -p). */
 static int
 mkdir_parent(const char *path)
 {
-	char dir[sizeof(ctl_path)], *slash;
-	struct stat st;
+	char dir[sizeof(ctl_path)], *p;
 
 	strlcpy(dir, path, sizeof(dir));
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+	if ((p = strrchr(dir, '/')) == NULL || p == dir)
 		return 0;
-	*slash = '\0';
-	if (stat(dir, &st) == 0)
-		return 0;
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-		log_warn("control socket: mkdir %s", dir);
-		return -1;
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			log_warn("control socket: mkdir %s", dir);
+			return -1;
+		}
+		*p = c;
+		if (c == '\0')
+			return 0;
 	}
-	return 0;
 }
 
 /*

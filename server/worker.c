@@ -1,8 +1,11 @@
 /*
  * A worker waits on every listener through its own epoll set.  Listeners
  * are registered with EPOLLEXCLUSIVE, so a new connection or datagram
- * wakes one idle worker rather than all of them (no thundering herd); a
- * worker that still finds nothing to accept counts a spurious wakeup.  It
+ * wakes one idle worker rather than all of them (no thundering herd).  The
+ * scoreboard counts returns from epoll_wait ("wakeups") against what was
+ * taken ("accepts"); a worker the kernel wakes and puts back to sleep
+ * without epoll_wait returning is not seen there, so wakeups is a lower
+ * bound (the tests also count context switches).  It
  * serves one connection or datagram at a time, recycles after
  * max_requests, drains on QUIT, stops at once on TERM, and leaves when the
  * master is gone (the life pipe reads EOF).

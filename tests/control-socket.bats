@@ -163,6 +163,15 @@ ctl_client() {
 	assert_success
 }
 
+@test "control_socket two missing directories deep: both created" {
+	sed -i "s|^control_socket = .*|control_socket = $BATS_TEST_TMPDIR/a/b/ctl.sock|" "$CONF"
+	SOCK="$BATS_TEST_TMPDIR/a/b/ctl.sock"
+	netd_start
+	[[ -S "$SOCK" ]]
+	run ctl ping
+	assert_success
+}
+
 @test "control clients that hang up before the answer harm nothing" {
 	netd_start
 	timeout 60 python3 - "$SOCK" <<-'EOF'

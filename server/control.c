@@ -154,7 +154,7 @@ control_open(const struct netd_config *cfg)
 		else if (chown(sun.sun_path, (uid_t)-1, gr->gr_gid) == -1)
 			log_warn("control socket: chown %s", sun.sun_path);
 	}
-	if (chmod(sun.sun_path, 0660) == -1 || listen(fd, 16) == -1) {
+	if (chmod(sun.sun_path, 0660) == -1 || listen(fd, 128) == -1) {
 		log_warn("control socket %s", sun.sun_path);
 		close(fd);
 		unlink(sun.sun_path);
@@ -239,12 +239,14 @@ peer_access(const struct netd_config *cfg, uid_t uid, gid_t gid)
 }
 
 /*
- * The table is full: make room by closing the oldest client that has not
- * sent a whole request yet (it had its chance), so that a few idle
- * connections cannot lock an operator out.  NULL if all are mid-command.
+ * A free entry for a new client, or NULL.  When the table is full, the
+ * oldest client that has sent no whole request for CONTROL_IDLE_MS is
+ * closed to make room, so that idle connections cannot lock an operator
+ * out; clients busy with a request are never closed for another.  With
+ * no room, new connections wait in the listen queue.
  */
 static struct client *
-client_evict(void)
+client_slot(int evict)
 {
 	static uint64_t last_log;
 	struct client *c, *old = NULL;
@@ -253,19 +255,23 @@ client_evict(void)
 
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c = &clients[i];
-		if (c->fd == -1 || c->out != NULL || c->waiting)
+		if (c->fd == -1)
+			return c;
+		if (c->out != NULL || c->waiting ||
+		    now - c->since < CONTROL_IDLE_MS)
 			continue;
-		if (old == NULL || c->deadline < old->deadline)
+		if (old == NULL || c->since < old->since)
 			old = c;
 	}
+	if (old == NULL || !evict)
+		return old;
 	if (now - last_log >= 1000) {
 		last_log = now;
-		log_warnx("control socket: %d clients connected; %s",
-		    CONTROL_MAX_CLIENTS, old != NULL ? "closing the oldest "
-		    "one that sent nothing" : "refusing a new one");
+		log_warnx("control socket: %d clients connected; closing "
+		    "the oldest one that sent nothing (uid %u pid %d)",
+		    CONTROL_MAX_CLIENTS, (unsigned)old->uid, (int)old->pid);
 	}
-	if (old != NULL)
-		client_close(old);
+	client_close(old);
 	return old;
 }
 
@@ -274,10 +280,11 @@ client_accept(void)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	struct client *c = NULL;
-	int fd, i;
+	struct client *c;
+	int fd;
 
-	for (;;) {
+	/* Take connections only while there is room for them. */
+	while ((c = client_slot(1)) != NULL) {
 		fd = accept4(ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
@@ -285,17 +292,10 @@ client_accept(void)
 				log_warn("control socket: accept");
 			return;
 		}
-		for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
-			if (clients[i].fd == -1) {
-				c = &clients[i];
-				break;
-			}
-		if (c == NULL && (c = client_evict()) == NULL) {
-			close(fd);
-			continue;
-		}
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
+		c->since = monotonic_ms();
+		c->deadline = c->since + CONTROL_TIMEOUT_MS;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
 		    &len) == -1) {
 			log_warn("control socket: SO_PEERCRED");
@@ -306,8 +306,6 @@ client_accept(void)
 		c->gid = cred.gid;
 		c->pid = cred.pid;
 		c->access = peer_access(master.cfg, cred.uid, cred.gid);
-		c->deadline = monotonic_ms() + CONTROL_TIMEOUT_MS;
-		c = NULL;
 	}
 }
 
@@ -392,10 +390,17 @@ control_pollfds(struct pollfd *pfd, nfds_t max, int *timeout)
 	nfds_t n = 0;
 	int i, t;
 
+	/*
+	 * A full table of busy clients: new ones wait in the queue, and we
+	 * look again soon (a client may turn idle long enough to close).
+	 */
 	if (ctl_fd != -1 && n < max) {
-		pfd[n].fd = ctl_fd;
-		pfd[n].events = POLLIN;
-		n++;
+		if (client_slot(0) != NULL) {
+			pfd[n].fd = ctl_fd;
+			pfd[n].events = POLLIN;
+			n++;
+		} else if (*timeout > 100 || *timeout < 0)
+			*timeout = 100;
 	}
 	for (i = 0; i < CONTROL_MAX_CLIENTS && n < max; i++) {
 		struct client *c = &clients[i];

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #define CONTROL_MAX_CLIENTS	64
+#define CONTROL_IDLE_MS		1000	/* silent this long: may be closed for room */
 
 int	control_open(const struct netd_config *cfg);
 void	control_close_all(void);

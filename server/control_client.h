@@ -21,6 +21,7 @@ struct client {
 	size_t		 inlen;
 	char		*out;		/* reply being written */
 	size_t		 outlen, outoff;
+	uint64_t	 since;		/* connected at (monotonic) */
 	uint64_t	 deadline;	/* monotonic */
 	int		 waiting;	/* reload: until the generation serves */
 	json_t		*pending;	/* the reply to send when it does */

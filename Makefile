@@ -9,6 +9,7 @@
 #   make bench      the benchmark against peers (bench/)
 #   make install    PREFIX=/usr/local DESTDIR=
 
+SHELL	 = /bin/bash
 CC	?= cc
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -44,7 +45,7 @@ BUILD_DEPS = gcc make pkg-config libbsd-dev libinih-dev libjansson-dev \
 TEST_DEPS  = bats bats-support bats-assert socat jq curl python3 procps \
 	     util-linux iproute2 mandoc passwd
 
-.PHONY: all run check check-asan test test-asan bench install uninstall \
+.PHONY: all run check check-asan test test-only bench install uninstall \
 	clean deps-build deps-test lint
 
 all: $(BUILD)/netd $(BUILD)/netctl
@@ -97,16 +98,30 @@ check: deps-test
 	$(MAKE) all
 	$(MAKE) test
 
+# TAP on the terminal, then one summary line: "tests: N passed, N failed".
+define run_bats
+	@NETD_BUILD=$(abspath $(1)) bats --print-output-on-failure tests \
+	    | tee $(1)/tests.tap; rc=$${PIPESTATUS[0]}; \
+	skipped=$$(grep -c '^ok .* # skip' $(1)/tests.tap); \
+	passed=$$(( $$(grep -c '^ok ' $(1)/tests.tap) - skipped )); \
+	failed=$$(grep -c '^not ok ' $(1)/tests.tap); \
+	echo "tests: $$passed passed, $$failed failed, $$skipped skipped"; \
+	exit $$rc
+endef
+
 test: all
-	NETD_BUILD=$(abspath $(BUILD)) bats --print-output-on-failure tests
+	$(call run_bats,$(BUILD))
 
 check-asan: deps-test
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    HARDEN="-fPIE" all
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	NETD_BUILD=$(abspath build/asan) bats --print-output-on-failure tests
+	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	$(MAKE) --no-print-directory test-only BUILD=build/asan
+
+test-only:
+	$(call run_bats,$(BUILD))
 
 bench: deps-test all
 	bench/run

@@ -21,24 +21,6 @@ struct pool pool;
 
 #define KILL_GRACE_MS	2000	/* after TERM, before KILL */
 
-const char *
-slot_state_name(const struct slot *s)
-{
-	switch (s->state) {
-	case SLOT_FREE:
-		return "free";
-	case SLOT_DRAINING:
-		return "draining";
-	case SLOT_BACKOFF:
-		return "backoff";
-	case SLOT_RUNNING:
-		if (s->retiring)
-			return "retiring";
-		return sb_state_name(sb->workers[s - pool.slots].state);
-	}
-	return "?";
-}
-
 static void
 slot_free(struct slot *s)
 {

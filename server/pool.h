@@ -34,6 +34,5 @@ int	pool_live(int *idle, int *busy);
 int	pool_running(void);
 int	pool_generation_ready(void);
 int	pool_next_timeout(void);
-const char *slot_state_name(const struct slot *s);
 
 #endif

@@ -130,3 +130,22 @@ sb_state_name(int state)
 	}
 	return "?";
 }
+
+/* What status calls slot i: the master's view first, then the worker's. */
+const char *
+slot_state_name(int i)
+{
+	const struct slot *s = &sb->slots[i];
+
+	switch (s->state) {
+	case SLOT_DRAINING:
+		return "draining";
+	case SLOT_BACKOFF:
+		return "backoff";
+	case SLOT_RUNNING:
+		if (s->retiring)
+			return "retiring";
+		return sb_state_name(sb->workers[i].state);
+	}
+	return "free";
+}

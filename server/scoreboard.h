@@ -127,6 +127,7 @@ int	scoreboard_listener_alloc(int proto, const char *addr,
 void	scoreboard_listener_free(int idx);
 int	scoreboard_service_index(const char *name, int create);
 const char *sb_state_name(int state);
+const char *slot_state_name(int slot);
 
 /* Counters shared between processes. */
 #define SB_ADD(field, n)	__atomic_add_fetch(&(field), (n), __ATOMIC_RELAXED)

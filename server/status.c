@@ -88,24 +88,6 @@ services_json(void)
 	return arr;
 }
 
-static const char *
-worker_state(int i)
-{
-	const struct slot *s = &sb->slots[i];
-
-	switch (s->state) {
-	case SLOT_DRAINING:
-		return "draining";
-	case SLOT_BACKOFF:
-		return "backoff";
-	case SLOT_RUNNING:
-		if (s->retiring)
-			return "retiring";
-		return sb_state_name(sb->workers[i].state);
-	}
-	return "free";
-}
-
 static json_t *
 workers_json(uint64_t now, int counts[6])
 {
@@ -120,7 +102,7 @@ workers_json(uint64_t now, int counts[6])
 		if (s->state == SLOT_FREE)
 			continue;
 		w = &sb->workers[i];
-		st = worker_state(i);
+		st = slot_state_name(i);
 		if (s->state == SLOT_BACKOFF) {
 			counts[4]++;
 			o = json_pack("{s:i, s:n, s:i, s:s, s:s, s:i, s:f, "

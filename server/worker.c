@@ -182,7 +182,9 @@ worker_events(const struct netd_config *cfg, struct listener *ls,
 		served++;
 		w->requests++;
 		w->listener = -1;
-		worker_set_idle();
+		/* A datagram (or a refused peer) never made us busy. */
+		if (w->state != SB_IDLE)
+			worker_set_idle();
 		if (cfg->max_requests > 0 &&
 		    w->requests >= (uint64_t)cfg->max_requests && !*leaving) {
 			log_info("worker %d: served %llu requests "

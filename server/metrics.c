@@ -112,32 +112,33 @@ listeners(FILE *fp, json_t *ls)
 	}
 }
 
+/* Per-service families: one row each, read from the status document. */
+static const struct {
+	const char	*name, *type, *help, *field;
+} service_families[] = {
+	{ "netd_service_active_connections", "gauge",
+	    "Connections being served now.", "active" },
+	{ "netd_service_connections_total", "counter",
+	    "Connections served or refused as busy.", "connections" },
+	{ "netd_service_busy_refused_total", "counter",
+	    "Connections refused over max_connections.", "refused_busy" },
+};
+
 static void
 services(FILE *fp, json_t *ss)
 {
 	json_t *s;
-	size_t i;
+	size_t i, f;
 
-	family(fp, "netd_service_active_connections", "gauge",
-	    "Connections being served now.");
-	json_array_foreach(ss, i, s) {
-		fputs("netd_service_active_connections{", fp);
-		label(fp, "service", jstr(s, "name"), 1);
-		fprintf(fp, "} %lld\n", jint(s, "active"));
-	}
-	family(fp, "netd_service_connections_total", "counter",
-	    "Connections served or refused as busy.");
-	json_array_foreach(ss, i, s) {
-		fputs("netd_service_connections_total{", fp);
-		label(fp, "service", jstr(s, "name"), 1);
-		fprintf(fp, "} %lld\n", jint(s, "connections"));
-	}
-	family(fp, "netd_service_busy_refused_total", "counter",
-	    "Connections refused over max_connections.");
-	json_array_foreach(ss, i, s) {
-		fputs("netd_service_busy_refused_total{", fp);
-		label(fp, "service", jstr(s, "name"), 1);
-		fprintf(fp, "} %lld\n", jint(s, "refused_busy"));
+	for (f = 0; f < sizeof(service_families) /
+	    sizeof(service_families[0]); f++) {
+		family(fp, service_families[f].name, service_families[f].type,
+		    service_families[f].help);
+		json_array_foreach(ss, i, s) {
+			fprintf(fp, "%s{", service_families[f].name);
+			label(fp, "service", jstr(s, "name"), 1);
+			fprintf(fp, "} %lld\n", jint(s, service_families[f].field));
+		}
 	}
 }
 

@@ -194,18 +194,7 @@ ctl_client() {
 
 @test "100 idle control connections (over the 64 taken) do not lock root out" {
 	netd_start
-	# (A background command's stdin is /dev/null: the script goes in a file.)
-	cat >"$BATS_TEST_TMPDIR/idle.py" <<-'EOF'
-	import socket, sys, time
-	held = []
-	for i in range(100):
-	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-	    s.connect(sys.argv[1])
-	    held.append(s)
-	print('holding', flush=True)
-	time.sleep(30)
-	EOF
-	bg idle timeout 60 python3 "$BATS_TEST_TMPDIR/idle.py" "$SOCK"
+	bg idle timeout 60 python3 "$SEEDS/control_idle.py" "$SOCK" 100
 	wait_until 20 grep -q holding "$BATS_TEST_TMPDIR/idle.out"
 	run timeout 10 "$NETCTL" -s "$SOCK" ping
 	assert_success
@@ -214,17 +203,7 @@ ctl_client() {
 
 @test "netctl says why when netd drops its connection (never a silent SIGPIPE)" {
 	netd_start
-	cat >"$BATS_TEST_TMPDIR/idle.py" <<-'EOF'
-	import socket, sys, time
-	held = []
-	for i in range(100):
-	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-	    s.connect(sys.argv[1])
-	    held.append(s)
-	print('holding', flush=True)
-	time.sleep(30)
-	EOF
-	bg idle timeout 60 python3 "$BATS_TEST_TMPDIR/idle.py" "$SOCK"
+	bg idle timeout 60 python3 "$SEEDS/control_idle.py" "$SOCK" 100
 	wait_until 20 grep -q holding "$BATS_TEST_TMPDIR/idle.out"
 	for cmd in ping status "scale 2"; do
 		# shellcheck disable=SC2086

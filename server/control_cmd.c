@@ -17,6 +17,7 @@
 #include "master.h"
 #include "pool.h"
 #include "proto.h"
+#include "report.h"
 #include "status.h"
 #include "version.h"
 
@@ -104,29 +105,19 @@ cmd_config(struct client *c, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	doc = config_json(master.cfg);
+	doc = config_json(master_config());
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
-}
-
-static json_t *
-report_json(const struct reload_report *rep)
-{
-	json_t *lines = json_array();
-	size_t i;
-
-	for (i = 0; i < rep->nlines; i++)
-		json_array_append_new(lines, json_string(rep->lines[i]));
-	return lines;
 }
 
 static void
 cmd_reload(struct client *c, int argc, char **argv)
 {
-	struct reload_report rep;
+	struct report rep = { 0 };
+	uint32_t from = master_generation();
 	int dry = 0;
 
-	if (master.stopping) {
+	if (master_stopping()) {
 		reply_error(c, CODE_FAILED, "netd is stopping: reload refused");
 		audit(c, "refused (stopping)");
 		return;
@@ -142,23 +133,23 @@ cmd_reload(struct client *c, int argc, char **argv)
 		client_reply(c, json_pack("{s:b, s:s, s:s, s:o, s:i}", "ok", 0,
 		    "code", CODE_FAILED, "error", "reload refused: the "
 		    "configuration has errors; nothing changed", "errors",
-		    report_json(&rep), "generation", (int)rep.from));
+		    report_json(&rep), "generation", (int)from));
 		audit(c, "refused");
 	} else if (dry) {
 		client_reply(c, json_pack("{s:b, s:b, s:i, s:i, s:o}", "ok", 1,
-		    "dry_run", 1, "from", (int)rep.from, "to", (int)rep.to,
+		    "dry_run", 1, "from", (int)from, "to", (int)from + 1,
 		    "changes", report_json(&rep)));
 		audit(c, "ok (dry run)");
 	} else {
 		/* Answer once the new generation serves (control_tick). */
 		c->pending = json_pack("{s:b, s:i, s:i, s:o}", "ok", 1, "from",
-		    (int)rep.from, "to", (int)rep.to, "changes",
+		    (int)from, "to", (int)master_generation(), "changes",
 		    report_json(&rep));
 		c->waiting = 1;
 		c->deadline = monotonic_ms() + CONTROL_RELOAD_WAIT_MS;
 		audit(c, "ok");
 	}
-	reload_report_free(&rep);
+	report_free(&rep);
 }
 
 static void
@@ -166,13 +157,13 @@ cmd_scale(struct client *c, int argc, char **argv)
 {
 	long v;
 	char *end;
-	int from = pool.target, to;
+	int from = pool_target(), to;
 
 	if (argc != 2) {
 		reply_error(c, CODE_USAGE, "usage: scale N|+N|-N");
 		return;
 	}
-	if (master.stopping) {
+	if (master_stopping()) {
 		reply_error(c, CODE_FAILED, "netd is stopping: scale refused");
 		audit(c, "refused (stopping)");
 		return;
@@ -188,13 +179,13 @@ cmd_scale(struct client *c, int argc, char **argv)
 	}
 	to = (argv[1][0] == '+' || argv[1][0] == '-') ? from + (int)v :
 	    (int)v;
-	if (to < 1 || to > master.cfg->max_workers) {
+	if (to < 1 || to > master_config()->max_workers) {
 		reply_error(c, CODE_FAILED, "scale: %d workers is outside 1.."
-		    "%d (max_workers)", to, master.cfg->max_workers);
+		    "%d (max_workers)", to, master_config()->max_workers);
 		audit(c, "refused");
 		return;
 	}
-	master_scale(to);
+	(void)pool_scale(to);
 	client_reply(c, json_pack("{s:b, s:i, s:i}", "ok", 1, "from", from,
 	    "to", to));
 	audit(c, "ok");
@@ -215,7 +206,7 @@ cmd_stop(struct client *c, int argc, char **argv)
 	client_reply(c, json_pack("{s:b, s:s, s:i}", "ok", 1, "stopping",
 	    graceful ? "graceful" : "fast", "pid", (int)getpid()));
 	audit(c, "ok");
-	master_stop(graceful ? STOP_GRACEFUL : STOP_FAST);
+	master_stop(graceful);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "io.h"
 #include "metrics.h"
 #include "jsonget.h"
+#include "conn.h"
 #include "service.h"
 #include "status.h"
 #include "version.h"

@@ -226,7 +226,7 @@ ctl_pid() {
 	hold_start held "$PORT"
 	bg stopper "$NETCTL" -s "$SOCK" stop --graceful
 	# netctl waits while the client is in.
-	wait_until 20 grep -q 'command="stop graceful" result=ok' "$LOG"
+	wait_until 20 grep -q 'command="stop --graceful" result=ok' "$LOG"
 	wait_eq 20 1 eval 'ps -o pid= --ppid "$NETD_PID" | wc -l'
 	[[ ! -s "$BATS_TEST_TMPDIR/stopper.rc" ]]
 	hold_release held

@@ -97,6 +97,8 @@ control_open(const struct netd_config *cfg)
 	mode_t old;
 	int fd, i;
 
+	if (client_handlers_check() == -1)
+		return -1;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		clients[i].fd = -1;
 	memset(&sun, 0, sizeof(sun));

@@ -48,6 +48,7 @@ struct slot {
 	uint64_t	 deadline_wall;
 	int		 drain_ms;	/* the shutdown_timeout it was given */
 	int		 fails;		/* early deaths in a row */
+	int		 holds_place;	/* in backoff: counts toward the size */
 	uint64_t	 delay;		/* current backoff, ms */
 	uint64_t	 retry_at;	/* monotonic */
 	uint64_t	 retry_wall;
@@ -101,8 +102,16 @@ slot_backoff(struct slot *s, uint64_t now)
 	s->retry_wall = realtime_ms() + s->delay;
 }
 
+/*
+ * A worker that dies after it began serving dies of something a request
+ * did (a crash, the OOM killer): its slot backs off, but the pool starts
+ * another worker meanwhile, so that a request that kills its worker
+ * cannot darken the service.  One that dies before it ever served holds
+ * its place while it backs off: whatever kills it would kill a
+ * replacement too, and replacing it would only be a fork storm.
+ */
 static void
-slot_exited(struct slot *s, int status, int sent)
+slot_exited(struct slot *s, int status, int sent, int was_ready)
 {
 	int idx = (int)(s - slots), code, unexpected;
 	uint64_t now = monotonic_ms(), lived = now - s->started;
@@ -145,6 +154,7 @@ slot_exited(struct slot *s, int status, int sent)
 		s->fails = 0;
 	slot_free(s);
 	slot_backoff(s, now);
+	s->holds_place = !was_ready;
 	if (s->fails > 1)
 		log_warnx("worker %d (pid %d, generation %u) %s after %llums "
 		    "(%d times in a row); respawning in %.1fs", idx,
@@ -172,7 +182,9 @@ pool_reap(void)
 			log_debug("reaped a child that has no slot");
 			continue;
 		}
-		slot_exited(&slots[i], status, sent);
+		/* Its last word: had it left "starting"?  Only counted on. */
+		slot_exited(&slots[i], status, sent,
+		    scoreboard_worker_state(i) != SB_STARTING);
 	}
 }
 
@@ -241,7 +253,8 @@ pool_live(int *idle, int *busy)
 		s = &slots[i];
 		if (s->generation != current() || s->retiring)
 			continue;
-		if (s->state == SLOT_BACKOFF || s->state == SLOT_FAILED)
+		if ((s->state == SLOT_BACKOFF && s->holds_place) ||
+		    s->state == SLOT_FAILED)
 			live++;
 		if (s->state != SLOT_RUNNING)
 			continue;
@@ -498,11 +511,13 @@ pool_maintain(void)
 	if (!tick)
 		return;
 	last_tick = now;
-	/* Under load, keep min_spare idle workers, faster each second. */
+	/*
+	 * Under load, keep min_spare idle workers: while fewer are idle,
+	 * start 1, 2, 4 ... up to 32 a second (Apache prefork's rule), so
+	 * that a burst of clients is met within a few seconds.
+	 */
 	if (busy > 0 && idle < gen->cfg->min_spare && live < max) {
-		want = gen->cfg->min_spare - idle;
-		if (want > spawn_rate)
-			want = spawn_rate;
+		want = spawn_rate;
 		for (n = 0; n < want && live < max; n++, live++)
 			if ((idx = slot_find_free()) == -1 ||
 			    slot_start(idx) == -1)

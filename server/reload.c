@@ -77,7 +77,7 @@ err_key_line(const struct service_conf *svc, const char *err)
 	char key[32];
 
 	if (sscanf(err, "key '%31[a-z_]'", key) == 1)
-		return service_key_line(svc, key);
+		return config_service_key_line(svc, key);
 	return svc->line;
 }
 

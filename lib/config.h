@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "addr.h"
 
 #define NETD_NAME_MAX		32	/* service names, with the NUL */
@@ -115,6 +117,13 @@ int	config_key_line(const struct netd_config *cfg, const char *key);
 /* Same for a service key; the [service NAME] line if it has its default. */
 int	config_service_key_line(const struct service_conf *svc,
 	    const char *key);
+
+/*
+ * The effective config as JSON: "file", "netd" (every key) and "services"
+ * (per service its name and the keys its type uses), the values written
+ * as a config file would write them.
+ */
+json_t	*config_json(const struct netd_config *cfg);
 
 const char *svc_type_name(int type);
 int	svc_type_serves_udp(int type);

@@ -3,8 +3,9 @@
  * name, its kind, its field in struct netd_config or struct service_conf,
  * its bounds, the service types it applies to and its default, written as
  * a config file would write it and parsed like one.  Loading, defaults
- * and config_free (config_keys.c) walk these rows, so a new key is one
- * row here, its field in config.h and its entry in netd.ini(5).
+ * and config_free (config_keys.c) and `netctl config` (config_json.c)
+ * walk these rows, so a new key is one row here, its field in config.h
+ * and its entry in netd.ini(5).
  *
  * The rows are static: each file that walks them has its own copy (a few
  * hundred bytes) and no symbol of the table is global.  A kind is known

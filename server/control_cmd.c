@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "config.h"
 #include "control_client.h"
 #include "io.h"
 #include "log.h"

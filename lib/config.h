@@ -125,6 +125,16 @@ int	config_service_key_line(const struct service_conf *svc,
  */
 json_t	*config_json(const struct netd_config *cfg);
 
+/*
+ * How many keys differ between two versions of a service, or of [netd];
+ * their names, separated by ", ", in names (cut to len; names may be NULL
+ * when len is 0).
+ */
+size_t	config_service_diff(const struct service_conf *a,
+	    const struct service_conf *b, char *names, size_t len);
+size_t	config_global_diff(const struct netd_config *a,
+	    const struct netd_config *b, char *names, size_t len);
+
 const char *svc_type_name(int type);
 int	svc_type_serves_udp(int type);
 

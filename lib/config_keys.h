@@ -2,10 +2,10 @@
  * The key table, private to lib/config*.c.  One row per config key: its
  * name, its kind, its field in struct netd_config or struct service_conf,
  * its bounds, the service types it applies to and its default, written as
- * a config file would write it and parsed like one.  Loading, defaults
- * and config_free (config_keys.c) and `netctl config` (config_json.c)
- * walk these rows, so a new key is one row here, its field in config.h
- * and its entry in netd.ini(5).
+ * a config file would write it and parsed like one.  Loading and defaults
+ * (config_keys.c), `netctl config` (config_json.c), the reload diff
+ * (config_diff.c) and config_free all walk these rows, so a new key is one
+ * row here, its field in config.h and its entry in netd.ini(5).
  *
  * The rows are static: each file that walks them has its own copy (a few
  * hundred bytes) and no symbol of the table is global.  A kind is known

@@ -268,21 +268,8 @@ service_changes(const struct netd_config *a, const struct netd_config *b,
 			continue;
 		}
 		s = &a->services[j];
-#define DIFF_STR(x, y) (((x) == NULL) != ((y) == NULL) || \
-	((x) != NULL && strcmp((x), (y)) != 0))
-		if (s->type != t->type || DIFF_STR(s->greeting, t->greeting) ||
-		    DIFF_STR(s->reply, t->reply) || DIFF_STR(s->dir, t->dir) ||
-		    DIFF_STR(s->format, t->format) ||
-		    DIFF_STR(s->timezone, t->timezone) ||
-		    s->idle_timeout_ms != t->idle_timeout_ms ||
-		    s->max_line != t->max_line || s->nallow != t->nallow ||
-		    (s->nallow > 0 && memcmp(s->allow, t->allow,
-		    s->nallow * sizeof(*s->allow)) != 0) ||
-		    s->udp_rate != t->udp_rate ||
-		    s->max_connections != t->max_connections ||
-		    s->max_size != t->max_size || s->mode != t->mode)
+		if (config_service_diff(s, t, NULL, 0) > 0)
 			report_add(rep, "service %s changed", t->name);
-#undef DIFF_STR
 	}
 	for (j = 0; j < a->nservices; j++) {
 		for (i = 0; i < b->nservices; i++)

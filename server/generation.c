@@ -26,7 +26,7 @@ err_key_line(const struct service_conf *svc, const char *err)
 	char key[32];
 
 	if (sscanf(err, "key '%31[a-z_]'", key) == 1)
-		return service_key_line(svc, key);
+		return config_service_key_line(svc, key);
 	return svc->line;
 }
 
@@ -198,7 +198,8 @@ static void
 service_changes(const struct netd_config *a, const struct netd_config *b,
     struct report *rep)
 {
-	const struct service_conf *s, *t;
+	const struct service_conf *t;
+	char names[256];
 	size_t i, j;
 
 	for (i = 0; i < b->nservices; i++) {
@@ -206,26 +207,12 @@ service_changes(const struct netd_config *a, const struct netd_config *b,
 		for (j = 0; j < a->nservices; j++)
 			if (strcmp(a->services[j].name, t->name) == 0)
 				break;
-		if (j == a->nservices) {
+		if (j == a->nservices)
 			report_add(rep, "service %s added", t->name);
-			continue;
-		}
-		s = &a->services[j];
-#define DIFF_STR(x, y) (((x) == NULL) != ((y) == NULL) || \
-	((x) != NULL && strcmp((x), (y)) != 0))
-		if (s->type != t->type || DIFF_STR(s->greeting, t->greeting) ||
-		    DIFF_STR(s->reply, t->reply) || DIFF_STR(s->dir, t->dir) ||
-		    DIFF_STR(s->format, t->format) ||
-		    DIFF_STR(s->timezone, t->timezone) ||
-		    s->idle_timeout_ms != t->idle_timeout_ms ||
-		    s->max_line != t->max_line || s->nallow != t->nallow ||
-		    (s->nallow > 0 && memcmp(s->allow, t->allow,
-		    s->nallow * sizeof(*s->allow)) != 0) ||
-		    s->udp_rate != t->udp_rate ||
-		    s->max_connections != t->max_connections ||
-		    s->max_size != t->max_size || s->mode != t->mode)
-			report_add(rep, "service %s changed", t->name);
-#undef DIFF_STR
+		else if (config_service_diff(&a->services[j], t, names,
+		    sizeof(names)) > 0)
+			report_add(rep, "service %s changed (%s)", t->name,
+			    names);
 	}
 	for (j = 0; j < a->nservices; j++) {
 		for (i = 0; i < b->nservices; i++)

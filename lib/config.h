@@ -73,6 +73,7 @@ struct netd_config {
 	char		*admin_group;
 	char		*pid_file;
 	int		 shutdown_timeout_ms;
+	int		 stall_timeout_ms;	/* 0: never */
 	int		 log_level;
 	struct service_conf *services;
 	size_t		 nservices;

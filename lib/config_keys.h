@@ -79,6 +79,8 @@ static const struct key netd_keys[] = {
 	{ "pid_file",	K_PATH,	    G(pid_file), 0, 0, 0, NULL, 0 },
 	{ "shutdown_timeout", K_DURATION, G(shutdown_timeout_ms), 0, DAY_MS,
 	    0, "30s", 0 },
+	{ "stall_timeout", K_DURATION, G(stall_timeout_ms), 0, DAY_MS,
+	    0, "30s", 0 },
 	{ "log_level",	K_LEVEL,    G(log_level), 0, 0, 0, "info", 0 },
 };
 

@@ -49,6 +49,7 @@ struct slot {
 	int		 drain_ms;	/* the shutdown_timeout it was given */
 	int		 fails;		/* early deaths in a row */
 	int		 holds_place;	/* in backoff: counts toward the size */
+	int		 stalled;	/* killed for not coming back */
 	uint64_t	 delay;		/* current backoff, ms */
 	uint64_t	 retry_at;	/* monotonic */
 	uint64_t	 retry_wall;
@@ -61,6 +62,7 @@ static const struct generation *gen;	/* the one being served */
 static int target;		/* base size: workers, or what scale set */
 static int spawn_rate = 1;	/* spare spawns per tick, doubling */
 static uint64_t last_tick;
+static uint64_t stalls;		/* workers killed as stalled, ever */
 static struct worker_args spawn_args;
 
 static uint32_t
@@ -85,6 +87,7 @@ slot_free(struct slot *s)
 	s->proc = -1;
 	s->retiring = 0;
 	s->term_sent = 0;
+	s->stalled = 0;
 }
 
 static void
@@ -481,6 +484,45 @@ terminate_oldest_draining(uint64_t now)
 	best->deadline = now;
 }
 
+/*
+ * A worker comes back to its loop (or shows life while a client holds
+ * it) at least once a second.  One that has not for stall_timeout is
+ * stopped, frozen or stuck: it cannot serve, so it is killed and, being
+ * no longer counted, replaced.  A worker still starting counts from its
+ * fork.
+ */
+static void
+check_stalls(uint64_t now)
+{
+	uint64_t last, limit = (uint64_t)gen->cfg->stall_timeout_ms;
+	struct slot *s;
+	int i, st;
+
+	if (limit == 0)
+		return;
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
+		if (s->state != SLOT_RUNNING)
+			continue;
+		st = scoreboard_worker_state(i);
+		last = st == SB_STARTING ? s->started :
+		    SB_LOAD(sb->workers[i].heartbeat_ms);
+		if (last == 0 || last > now || now - last < limit)
+			continue;
+		log_warnx("worker %d (pid %d, generation %u) has not come "
+		    "back to its loop for %llums (stopped, frozen or stuck): "
+		    "killing it, starting another", i, (int)s->pid,
+		    s->generation, (unsigned long long)(now - last));
+		slot_signal(s, SIGKILL);
+		s->state = SLOT_DRAINING;
+		s->stalled = 1;
+		s->term_sent = 1;
+		s->deadline = now + 60000;
+		s->deadline_wall = 0;
+		stalls++;
+	}
+}
+
 void
 pool_maintain(void)
 {
@@ -491,6 +533,7 @@ pool_maintain(void)
 	if (gen == NULL)
 		return;
 	max = gen->cfg->max_workers;
+	check_stalls(now);
 	for (i = 0; i < nslots; i++) {
 		struct slot *s = &slots[i];
 
@@ -571,6 +614,7 @@ pool_publish(void)
 	int i;
 
 	v->target = target;
+	v->stalls = stalls;
 	if (gen != NULL) {
 		v->min_spare = gen->cfg->min_spare;
 		v->max_spare = gen->cfg->max_spare;
@@ -584,7 +628,7 @@ pool_publish(void)
 			o->state = s->retiring ? SBV_RETIRING : SBV_RUNNING;
 			break;
 		case SLOT_DRAINING:
-			o->state = SBV_DRAINING;
+			o->state = s->stalled ? SBV_STALLED : SBV_DRAINING;
 			break;
 		case SLOT_BACKOFF:
 			o->state = SBV_BACKOFF;

@@ -227,6 +227,8 @@ sbv_slot_state_name(int state)
 		return "backoff";
 	case SBV_FAILED:
 		return "failed";
+	case SBV_STALLED:
+		return "stalled";
 	}
 	return "free";
 }

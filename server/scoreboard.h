@@ -50,6 +50,7 @@ struct sb_worker {
 	char		 service_name[NETD_NAME_MAX];
 	char		 peer[PEER_TEXT_MAX];
 	uint64_t	 since_ms;	/* current state since, wall clock */
+	uint64_t	 heartbeat_ms;	/* last sign of life (monotonic) */
 	uint64_t	 requests;
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;
@@ -86,6 +87,7 @@ enum sbv_slot_state {
 	SBV_DRAINING,		/* old generation or stopping: finish, exit */
 	SBV_BACKOFF,		/* died early; respawn at retry */
 	SBV_FAILED,		/* cannot start; waits for a reload */
+	SBV_STALLED,		/* did not come back to its loop: killed */
 };
 
 struct sbv_slot {
@@ -118,6 +120,7 @@ struct sb_view {
 	int		 stopping;
 	int		 target;
 	int		 min_spare, max_spare, max_workers;
+	uint64_t	 stalls;	/* workers replaced as stalled */
 	uint64_t	 reloads;
 	uint64_t	 reload_failures;
 	uint64_t	 reload_ms;	/* wall clock of the last reload */

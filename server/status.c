@@ -91,7 +91,8 @@ services_json(void)
 	return arr;
 }
 
-enum { N_IDLE, N_BUSY, N_STARTING, N_DRAINING, N_BACKOFF, N_FAILED, N_MAX };
+enum { N_IDLE, N_BUSY, N_STARTING, N_DRAINING, N_BACKOFF, N_FAILED,
+	N_STALLED, N_MAX };
 
 /* What status calls a slot: the master's view first, then the worker's. */
 static const char *
@@ -134,7 +135,9 @@ workers_json(uint64_t now, int counts[N_MAX])
 				json_array_append_new(arr, o);
 			continue;
 		}
-		if (s->state == SBV_DRAINING)
+		if (s->state == SBV_STALLED)
+			counts[N_STALLED]++;
+		else if (s->state == SBV_DRAINING)
 			counts[N_DRAINING]++;
 		else if (ws == SB_BUSY)
 			counts[N_BUSY]++;
@@ -179,7 +182,7 @@ status_json(void)
 		    sbv->reload_msg);
 	doc = json_pack("{s:{s:s, s:i, s:s, s:f, s:o, s:s, s:i, s:o, s:I, "
 	    "s:I}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
-	    "s:i}, s:o, s:o, s:o}",
+	    "s:i, s:i, s:I}, s:o, s:o, s:o}",
 	    "netd",
 	    "version", NETD_VERSION,
 	    "pid", (int)sbv->master_pid,
@@ -200,9 +203,11 @@ status_json(void)
 	    "draining", counts[N_DRAINING],
 	    "backoff", counts[N_BACKOFF],
 	    "failed", counts[N_FAILED],
+	    "stalled", counts[N_STALLED],
 	    "min_spare", sbv->min_spare,
 	    "max_spare", sbv->max_spare,
 	    "max_workers", sbv->max_workers,
+	    "stalls", (json_int_t)sbv->stalls,
 	    "listeners", listeners_json(),
 	    "services", services_json(),
 	    "workers", workers);

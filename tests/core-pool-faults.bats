@@ -69,3 +69,46 @@ serving() {
 	run bg_wait burst 60
 	assert_success
 }
+
+stall_pool() {
+	netd_config <<-EOF
+	[netd]
+	workers = 3
+	min_spare = 0
+	stall_timeout = 2s
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	idle_timeout = 20s
+	EOF
+	netd_start
+	PORT=$(port_of tcp hello)
+}
+
+@test "every idle worker stopped (SIGSTOP): reported as stalled, killed and replaced; clients served again" {
+	stall_pool
+	stopped=$(worker_pids)
+	kill -STOP $stopped
+	# Until stall_timeout nothing is accepted; then a client is served.
+	run timeout 15 python3 "$SEEDS/hello_client.py" lesson 127.0.0.1 "$PORT" Thawed
+	assert_success
+	assert_output --partial "Hello, Thawed!"
+	wait_eq 20 3 jqs '.pool.stalls'
+	for pid in $stopped; do
+		grep -Eq "worker [0-9]+ \(pid $pid, generation 1\) has not come back to its loop for [0-9]+ms \(stopped, frozen or stuck\): killing it, starting another" "$LOG"
+		wait_until 10 pid_gone "$pid"
+	done
+	wait_eq 20 3 jqs '.pool.idle'
+}
+
+@test "a worker held by a silent client longer than stall_timeout is not taken for stalled" {
+	stall_pool
+	hold_start held "$PORT"
+	sleep 4		# what is tested: twice stall_timeout with a silent client
+	hold_release held
+	run bg_wait held
+	assert_success
+	assert_output "Hello, Held!"
+	assert_equal "$(jqs '.pool.stalls')" 0
+	! grep -q 'has not come back' "$LOG"
+}

@@ -20,8 +20,15 @@
 #include "config.h"
 
 #define SB_SLOTS	(2 * NETD_MAX_WORKERS)	/* room for draining ones */
-#define SB_LISTENERS	256
-#define SB_SERVICES	128
+/*
+ * A configuration may have half as many listeners and services as the
+ * tables hold, so that a reload that replaces all of them always fits
+ * while the old ones are still counted.
+ */
+#define SB_LISTENERS	1024
+#define SB_SERVICES	256
+#define NETD_MAX_LISTENERS	(SB_LISTENERS / 2)
+#define NETD_MAX_SERVICES	(SB_SERVICES / 2)
 
 /* What a worker says it is doing (written by the worker). */
 enum sb_state {
@@ -154,6 +161,7 @@ int	scoreboard_listener_alloc(int proto, const char *addr,
 void	scoreboard_listener_rename(int idx, const char *service);
 void	scoreboard_listener_free(int idx);
 int	scoreboard_service_index(const char *name, int create);
+void	scoreboard_service_free(int idx);
 const char *sb_state_name(int state);
 const char *sbv_slot_state_name(int state);
 

@@ -36,11 +36,12 @@ serving() {
 		# Every serving worker dies as a request would kill it.
 		kill -SEGV $(jqs '.workers[] | select(.state == "idle") | .pid')
 		# Replacements start at once: a client is answered well
-		# within a second (with the slots' backoff counted as
-		# serving, the 10th round waited 51 s).
-		run timeout 2 python3 "$SEEDS/hello_client.py" lesson 127.0.0.1 "$PORT" r$round
+		# within a second of connecting (with the slots' backoff
+		# counted as serving, the 10th round waited 51 s).
+		run timeout 60 python3 "$SEEDS/latency_client.py" hello 127.0.0.1 "$PORT"
 		assert_success
-		assert_output --partial "Hello, r$round!"
+		awk -v t="$output" 'BEGIN { exit !(t < 1) }' ||
+		    fail "round $round: a client waited ${output}s"
 	done
 	wait_eq 20 2 serving
 	# Each death logged as what it was.

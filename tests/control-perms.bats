@@ -17,7 +17,7 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 	local u g
 	for u in "${MADE_USERS[@]}"; do
 		retry userdel "$u" || true

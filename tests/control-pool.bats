@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 start_pool() {

@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 # The config body for the test; netd_config adds the control socket.

@@ -18,7 +18,7 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 	if [[ -n "${OTHER_PID:-}" ]]; then
 		kill -KILL "$OTHER_PID" 2>/dev/null || true
 	fi
@@ -194,7 +194,7 @@ ctl_client() {
 
 @test "100 idle control connections (over the 64 taken) do not lock root out" {
 	netd_start
-	bg idle timeout 60 python3 "$SEEDS/control_idle.py" "$SOCK" 100
+	bg idle timeout 60 python3 "$HELPERS/control_idle.py" "$SOCK" 100
 	wait_until 20 grep -q holding "$BATS_TEST_TMPDIR/idle.out"
 	run timeout 10 "$NETCTL" -s "$SOCK" ping
 	assert_success
@@ -203,7 +203,7 @@ ctl_client() {
 
 @test "netctl says why when netd drops its connection (never a silent SIGPIPE)" {
 	netd_start
-	bg idle timeout 60 python3 "$SEEDS/control_idle.py" "$SOCK" 100
+	bg idle timeout 60 python3 "$HELPERS/control_idle.py" "$SOCK" 100
 	wait_until 20 grep -q holding "$BATS_TEST_TMPDIR/idle.out"
 	for cmd in ping status "scale 2"; do
 		# shellcheck disable=SC2086

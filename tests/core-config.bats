@@ -12,7 +12,7 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 # Write $F from stdin and run `netd -t -c $F`.

@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 start_hello() {
@@ -52,7 +52,7 @@ start_hello() {
 	# The greeting ends in a newline (print adds the blank line); the
 	# replies to newline-less messages have none.
 	assert_output "$(printf 'Welcome!\n\nHello, Michael!\nHello, Tracy!\nHello, Sarah!')"
-	run timeout 20 python3 "$SEEDS/seed_tcp_client.py" "$TCP"
+	run timeout 20 python3 "$HELPERS/seed_tcp_client.py" "$TCP"
 	assert_success
 	assert_output "$(printf 'Welcome!\n\nHello, Michael!\nHello, Tracy!\nHello, Sarah!')"
 	wait_until 10 grep -q "access hello tcp tcp://127.0.0.1:$TCP peer=127.0.0.1:[0-9]* duration=[0-9]*ms in=[0-9]* out=[0-9]* result=ok" "$LOG"
@@ -97,7 +97,7 @@ start_hello() {
 	run hello udp 127.0.0.1 "$UDP" Michael
 	assert_success
 	assert_output "Hello, Michael!"
-	run timeout 20 python3 "$SEEDS/seed_udp_client.py" "$UDP"
+	run timeout 20 python3 "$HELPERS/seed_udp_client.py" "$UDP"
 	assert_success
 	assert_output "从服务器接收的数据: Hello, hello!"
 	run hello udp 127.0.0.1 "$UDP" $'Tracy\r\n' $'Sarah\n'

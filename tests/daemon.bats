@@ -51,7 +51,7 @@ group = nogroup"
 		refute_output --regexp '^0$'
 	done
 	port=$(port_of tcp hello)
-	run timeout 10 python3 "$SEEDS/seed_tcp_client.py" "$port"
+	run timeout 10 python3 "$HELPERS/seed_tcp_client.py" "$port"
 	assert_success
 	assert_output --partial "Hello, Michael!"
 }

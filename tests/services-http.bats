@@ -3,7 +3,6 @@
 # the lesson's raw socket client see it.
 
 load helpers/netd
-load helpers/services
 
 setup() {
 	netd_config <<-EOF
@@ -107,8 +106,8 @@ version() {
 	# Some traffic to count: an echo connection and a datagram.
 	stream 127.0.0.1 "$(port_of tcp echo)" >/dev/null
 	udp --expect 1 127.0.0.1 "$(port_of udp echo)" hi >/dev/null
-	wait_until 30 counter_is 2 listener_stat udp echo bytes_out
-	wait_until 30 counter_is 0 status .pool.busy
+	wait_eq 30 2 listener_stat udp echo bytes_out
+	wait_eq 30 0 jqs .pool.busy
 	run curl -sf -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/m" "$(url /metrics)"
 	assert_success
 	grep -qx $'Content-Type: text/plain; version=0.0.4; charset=utf-8\r' "$BATS_TEST_TMPDIR/h"
@@ -117,7 +116,7 @@ version() {
 		assert_success
 		refute_output
 	fi
-	run python3 "$SEEDS/metrics_check.py" <"$BATS_TEST_TMPDIR/m"
+	run python3 "$HELPERS/metrics_check.py" <"$BATS_TEST_TMPDIR/m"
 	assert_success
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/samples"
 	val() {
@@ -195,12 +194,12 @@ version() {
 
 @test "keep-alive: 100 requests through one connection" {
 	netd_start
-	run timeout 120 python3 "$SEEDS/http_keepalive.py" 127.0.0.1 \
+	run timeout 120 python3 "$HELPERS/http_keepalive.py" 127.0.0.1 \
 	    "$(port_of tcp http)" 100
 	assert_success
 	assert_equal "$(jq -c .statuses <<<"$output")" "[200]"
 	# One connection accepted and one access line for it.
-	wait_until 30 counter_is 1 access_lines http
+	wait_eq 30 1 access_lines http
 	assert_equal "$(listener_stat tcp http connections)" 1
 	grep -q "access http tcp .* peer=127.0.0.1:$(jq -r .local_port <<<"$output") " "$LOG"
 	# curl with several URLs reuses its connection too.
@@ -208,7 +207,7 @@ version() {
 	    "$(url /status)" "$(url /metrics)"
 	assert_success
 	assert_output --partial "Re-using existing connection"
-	wait_until 30 counter_is 2 listener_stat tcp http connections
+	wait_eq 30 2 listener_stat tcp http connections
 }
 
 @test "Connection: close and HTTP/1.0 close; pipelined requests are answered in order" {

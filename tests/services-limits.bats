@@ -4,7 +4,6 @@
 # max_connections, idle_timeout.
 
 load helpers/netd
-load helpers/services
 
 teardown() {
 	netd_teardown
@@ -138,7 +137,7 @@ flood() {
 	    ("127.0.0.1", 0))
 	EOF
 	assert_success
-	wait_until 30 counter_is 1 drops udp echo2 loop
+	wait_eq 30 1 drops udp echo2 loop
 	assert_equal "$(listener_stat udp echo2 bytes_out)" 0
 	assert_equal "$(listener_stat udp echo connections)" 0
 }
@@ -206,15 +205,15 @@ flood() {
 	assert_equal "$(jq -r .head <<<"$output")" allowed
 	run stream --send "$BATS_TEST_TMPDIR/in" ::1 "$(port_of tcp echo 2)"
 	assert_equal "$(jq -r .received <<<"$output")" 0
-	wait_until 30 counter_is 1 listener_stat tcp echo refused 2
+	wait_eq 30 1 listener_stat tcp echo refused 2
 	grep -q 'access echo tcp tcp://\[::1\]:[0-9]* peer=\[::1\]:[0-9]* .* result=denied' "$LOG"
 	assert_equal "$(listener_stat tcp echo refused 1)" 0
 	run udp --expect 1 127.0.0.1 "$(port_of udp echo 1)" yes
 	assert_equal "$(jq -r .replies <<<"$output")" 1
 	udp --wait 0.1 ::1 "$(port_of udp echo 2)" no >/dev/null
-	wait_until 30 counter_is 1 status '[.listeners[] | select(.proto == "udp")][1].drops.denied'
-	assert_equal "$(status '[.listeners[] | select(.proto == "udp")][1].bytes_out')" 0
-	assert_equal "$(status '[.listeners[] | select(.proto == "udp")][0].drops.denied')" 0
+	wait_eq 30 1 jqs '[.listeners[] | select(.proto == "udp")][1].drops.denied'
+	assert_equal "$(jqs '[.listeners[] | select(.proto == "udp")][1].bytes_out')" 0
+	assert_equal "$(jqs '[.listeners[] | select(.proto == "udp")][0].drops.denied')" 0
 }
 
 @test "max_connections: one more connection gets ERR busy" {
@@ -242,17 +241,17 @@ flood() {
 	EOF
 	first=$!
 	wait_until 30 test -s "$BATS_TEST_TMPDIR/first"
-	assert_equal "$(status '.services[] | select(.name == "echo") | .active')" 1
+	assert_equal "$(jqs '.services[] | select(.name == "echo") | .active')" 1
 	run stream 127.0.0.1 "$port"
 	assert_success
 	assert_equal "$(jq -r .head <<<"$output")" $'ERR busy\r'
-	assert_equal "$(status '.services[] | select(.name == "echo") | .refused_busy')" 1
+	assert_equal "$(jqs '.services[] | select(.name == "echo") | .refused_busy')" 1
 	assert_equal "$(listener_stat tcp echo refused)" 1
 	grep -q 'access echo tcp .* result=busy' "$LOG"
 	# Once the first has gone, there is room again.
 	touch "$BATS_TEST_TMPDIR/first.go"
 	wait "$first"
-	wait_until 30 counter_is 0 status '.services[] | select(.name == "echo") | .active'
+	wait_eq 30 0 jqs '.services[] | select(.name == "echo") | .active'
 	printf 'again\n' >"$BATS_TEST_TMPDIR/in"
 	run stream --send "$BATS_TEST_TMPDIR/in" 127.0.0.1 "$port"
 	assert_equal "$(jq -r .head <<<"$output")" again

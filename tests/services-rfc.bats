@@ -3,7 +3,6 @@
 # time 868) over TCP and UDP, byte for byte, as a client sees them.
 
 load helpers/netd
-load helpers/services
 
 setup() {
 	netd_config <<-EOF
@@ -107,14 +106,14 @@ near_now() {
 	assert_success
 	assert_equal "$(jq -r .sent <<<"$output")" 1048576
 	assert_equal "$(jq -r .received <<<"$output")" 0
-	wait_until 30 counter_is 1048576 listener_stat tcp discard bytes_in
+	wait_eq 30 1048576 listener_stat tcp discard bytes_in
 	assert_equal "$(listener_stat tcp discard bytes_out)" 0
 }
 
 @test "discard UDP takes the datagram and answers nothing" {
 	netd_start
 	run udp --wait 0.2 127.0.0.1 "$(port_of udp discard)" 'into the void'
-	wait_until 30 counter_is 1 listener_stat udp discard connections
+	wait_eq 30 1 listener_stat udp discard connections
 	assert_equal "$(listener_stat udp discard bytes_in)" 13
 	assert_equal "$(listener_stat udp discard bytes_out)" 0
 	assert_equal "$(jq -r .replies <<<"$output")" 0
@@ -189,7 +188,7 @@ near_now() {
 	chargen_expected 300000 >"$BATS_TEST_TMPDIR/want"
 	cmp "$BATS_TEST_TMPDIR/cg300" "$BATS_TEST_TMPDIR/want"
 	# The client left: the worker ends the stream and is idle again.
-	wait_until 60 counter_is 2 access_lines chargen
+	wait_eq 60 2 access_lines chargen
 	grep 'access chargen tcp' "$LOG" | grep -q 'result=ok'
 }
 
@@ -206,8 +205,8 @@ near_now() {
 	s.close()
 	EOF
 	client=$!
-	wait_until 30 counter_is busy status '[.workers[] | select(.service == "chargen") | .state][0]'
-	pid=$(status '[.workers[] | select(.service == "chargen") | .pid][0]')
+	wait_eq 30 busy jqs '[.workers[] | select(.service == "chargen") | .state][0]'
+	pid=$(jqs '[.workers[] | select(.service == "chargen") | .pid][0]')
 	t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 	sleep 1
 	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
@@ -216,7 +215,7 @@ near_now() {
 	wait "$client"
 	((t1 - t0 < 20)) || fail "chargen worker used $((t1 - t0)) ticks"
 	# The client gone, the worker is free again.
-	wait_until 30 counter_is 1 access_lines chargen
+	wait_eq 30 1 access_lines chargen
 }
 
 @test "chargen UDP answers with 0..512 bytes of the pattern" {

@@ -3,7 +3,6 @@
 # <sha256> <name>; nothing left behind by an upload that fails.
 
 load helpers/netd
-load helpers/services
 
 NAME_RE='^[0-9]{8}T[0-9]{6}Z-127\.0\.0\.1-[0-9]+-[0-9a-f]{8}\.bin$'
 
@@ -119,7 +118,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 	upload_config </dev/null
 	netd_start
 	head -c 300K /dev/urandom >"$BATS_TEST_TMPDIR/seed.bin"
-	run timeout 60 python3 "$SEEDS/seed_upload_client.py" \
+	run timeout 60 python3 "$HELPERS/seed_upload_client.py" \
 	    "$(port_of tcp upload)" "$BATS_TEST_TMPDIR/seed.bin"
 	assert_success
 	assert_output "客户端数据上传成功"
@@ -170,7 +169,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 	pids=()
 	for i in 1 2 3 4 5 6 7 8; do
 		head -c $((1000000 + i * 4099)) /dev/urandom >"$BATS_TEST_TMPDIR/c$i"
-		timeout 120 python3 "$SEEDS/stream_client.py" --send \
+		timeout 120 python3 "$HELPERS/stream_client.py" --send \
 		    "$BATS_TEST_TMPDIR/c$i" 127.0.0.1 "$port" \
 		    >"$BATS_TEST_TMPDIR/c$i.out" 3>&- &
 		pids+=($!)
@@ -240,7 +239,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 	EOF
 	client=$!
 	wait_until 30 has_temp_file
-	pid=$(status '[.workers[] | select(.service == "upload") | .pid][0]')
+	pid=$(jqs '[.workers[] | select(.service == "upload") | .pid][0]')
 	[[ "$pid" =~ ^[0-9]+$ ]]
 	kill -TERM "$pid"
 	wait_until 30 grep -q 'not stored (server stopping) after 50000 bytes' "$LOG"

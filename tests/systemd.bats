@@ -94,8 +94,8 @@ install_and_start() {
 	# a config the host might have would be kept by make install
 	box_run rm -rf /etc/netd "$BSEEDS"
 	box_run mkdir -p "$BSEEDS"
-	box_cp "$SEEDS/seed_tcp_client.py" "$BSEEDS/"
-	box_cp "$SEEDS/seed_udp_client.py" "$BSEEDS/"
+	box_cp "$HELPERS/seed_tcp_client.py" "$BSEEDS/"
+	box_cp "$HELPERS/seed_udp_client.py" "$BSEEDS/"
 	# -o: install the binaries under test as they are; never rebuild them
 	# here (with the default flags, into someone's sanitizer build)
 	run make -C "$TOP" -s install DESTDIR="$BOX_ROOT" BUILD="$NETD_BUILD" \

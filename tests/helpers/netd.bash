@@ -1,14 +1,56 @@
-# Test helpers: a private netd per test, in $BATS_TEST_TMPDIR, on ports the
-# kernel picks (listen = ...:0), found through `netctl status --json`.
+# The test library: a private netd per test, in $BATS_TEST_TMPDIR, on ports
+# the kernel picks (listen = ...:0), found through `netctl status --json`.
+# Every .bats file loads it with `load helpers/netd` and calls netd_teardown
+# from its teardown.
 #
-#   netd_config <<EOF ... EOF   write netd.ini; [netd] gets control_socket
-#                               and log_level unless the text sets them
-#   netd_start [ARGS]           start it, wait until `netctl ping` answers
-#   netd_stop                   TERM, wait, KILL leftovers (teardown)
-#   port_of PROTO SERVICE [N]   the Nth bound port of a service
-#   wait_until SECONDS CMD...   poll CMD until it succeeds, or fail
-#   worker_pids                 pids of the workers in status
+# Variables: NETD, NETCTL (the binaries under test), HELPERS (client
+# scripts); per test CONF, SOCK, LOG, NETD_PID.
+#
+# Config and start
+#   netd_config <<EOF ... EOF   write $CONF from the text; [netd] gets
+#                               control_socket unless the text sets one
+#   netd_start [ARGS]           start netd -c $CONF, wait until the control
+#                               socket answers and every worker has started
+#
+# Control and status
 #   ctl ARGS...                 netctl against this test's netd
+#   jqs FILTER                  `netctl --json status` through jq -r FILTER
+#   port_of PROTO SERVICE [N]   the Nth bound port of a service
+#   listener_stat PROTO SERVICE FIELD [N]
+#                               a field of a service's Nth listener
+#   drops PROTO SERVICE REASON  UDP drops of a service's first listener
+#   access_lines SERVICE        how many access lines of a service are logged
+#   worker_pids                 pids of the workers in status
+#   slot_pid SLOT               the pid in a worker slot (or null)
+#   respawned SLOT OLDPID       a worker other than OLDPID is in SLOT
+#
+# Waiting (polling with a deadline, never a fixed sleep)
+#   wait_until SECONDS CMD...   poll CMD until it succeeds, or fail
+#   wait_eq SECONDS WANT CMD... poll CMD until it prints WANT, or fail
+#
+# Processes
+#   netd_alive                  the master runs (not a zombie)
+#   netd_procs                  pids of every process of this test's netd
+#                               (all hold $LOG as stderr), dead master's
+#                               orphans included
+#   pid_gone PID                no such process, or only a zombie left
+#   netd_exited [SECS [STATUS]] the master exits (with STATUS, default 0)
+#   netd_stop                   TERM the master, wait, KILL what is left
+#   netd_teardown               for teardown: stop bg clients and netd, KILL
+#                               leftovers, print the log of a failed test
+#
+# Clients (scripts in tests/helpers/, each bounded by a timeout)
+#   hello MODE ARGS...          hello_client.py (modes listed there)
+#   stream ARGS...              stream_client.py: send, half-close, read all
+#   udp ARGS...                 udp_client.py: datagrams and their replies
+#   bg NAME CMD...              run CMD in the background; output in
+#                               $BATS_TEST_TMPDIR/NAME.out, pid remembered
+#   bg_wait NAME [SECONDS]      wait for it; print its output, return its
+#                               exit status
+#   bg_stop_all                 kill what bg started and is still running
+#   hold_start NAME PORT [HOST] a hello session held open after the greeting
+#   hold_port NAME              the held client's source port
+#   hold_release NAME           let it send its name, get the reply, say exit
 
 bats_load_library bats-support
 bats_load_library bats-assert
@@ -16,7 +58,10 @@ bats_load_library bats-assert
 NETD_BUILD=${NETD_BUILD:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build}
 NETD="$NETD_BUILD/netd"
 NETCTL="$NETD_BUILD/netctl"
-SEEDS="$BATS_TEST_DIRNAME/helpers"
+HELPERS="$BATS_TEST_DIRNAME/helpers"
+HELLO_CLIENT="$HELPERS/hello_client.py"
+
+# --- Config and start ------------------------------------------------------
 
 netd_config() {
 	CONF="$BATS_TEST_TMPDIR/netd.ini"
@@ -32,28 +77,6 @@ netd_config() {
 		body=$(sed "0,/^\[netd\]/s||[netd]\ncontrol_socket = $SOCK|" <<<"$body")
 	fi
 	printf '%s\n' "$body" >"$CONF"
-}
-
-ctl() {
-	"$NETCTL" -s "$SOCK" "$@"
-}
-
-# Poll a command until it succeeds; fail after SECONDS.
-wait_until() {
-	local secs=$1; shift
-	local deadline=$((SECONDS + secs))
-	until "$@" >/dev/null 2>&1; do
-		if ((SECONDS >= deadline)); then
-			echo "timed out after ${secs}s waiting for: $*" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-netd_alive() {
-	[[ -n "${NETD_PID:-}" ]] && kill -0 "$NETD_PID" 2>/dev/null &&
-	    ! grep -q '^State:.*Z' "/proc/$NETD_PID/status" 2>/dev/null
 }
 
 netd_ready() {
@@ -83,28 +106,130 @@ netd_start() {
 	done
 }
 
+# --- Control and status ----------------------------------------------------
+
+ctl() {
+	"$NETCTL" -s "$SOCK" "$@"
+}
+
+jqs() {
+	ctl --json status | jq -r "$1"
+}
+
+listener_stat() {
+	local proto=$1 service=$2 field=$3 n=${4:-1}
+	ctl --json status | jq -r --arg p "$proto" --arg s "$service" \
+	    --arg f "$field" \
+	    '[.listeners[] | select(.proto == $p and .service == $s) | .[$f]][]' |
+	    sed -n "${n}p"
+}
+
+port_of() {
+	listener_stat "$1" "$2" port "${3:-1}"
+}
+
+drops() {
+	ctl --json status | jq -r --arg p "$1" --arg s "$2" --arg r "$3" \
+	    '[.listeners[] | select(.proto == $p and .service == $s) |
+	    .drops[$r]][0]'
+}
+
+access_lines() {
+	grep -c "access $1 " "$LOG" || true
+}
+
 worker_pids() {
 	ctl --json status | jq -r '.workers[] | select(.pid != null) | .pid'
 }
 
-port_of() {
-	local proto=$1 service=$2 n=${3:-1}
-	ctl --json status | jq -r --arg p "$proto" --arg s "$service" \
-	    '[.listeners[] | select(.proto == $p and .service == $s) | .port][]' |
-	    sed -n "${n}p"
+slot_pid() {
+	jqs ".workers[] | select(.slot == $1) | .pid"
 }
 
-# Every process of this netd: the master and its children.
-netd_tree() {
-	[[ -n "${NETD_PID:-}" ]] || return 0
-	echo "$NETD_PID"
-	pgrep -P "$NETD_PID" || true
+# Is there a worker in SLOT with a pid other than OLD?
+respawned() {
+	local pid
+	pid=$(slot_pid "$1")
+	[[ "$pid" =~ ^[0-9]+$ && "$pid" != "$2" ]]
+}
+
+# --- Waiting ---------------------------------------------------------------
+
+# Poll a command until it succeeds; fail after SECS.
+wait_until() {
+	local secs=$1; shift
+	local deadline=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${secs}s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# Poll CMD until its output is WANT; fail after SECS, showing the last
+# output.  (wait_until's arguments are expanded once, by the caller: use
+# this to wait for a value that must be read again each time.)
+wait_eq() {
+	local secs=$1 want=$2
+	shift 2
+	local deadline=$((SECONDS + secs)) got
+	while :; do
+		got=$("$@" 2>/dev/null) || true
+		[[ "$got" == "$want" ]] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${secs}s: '$*' gives '$got'," \
+			    "waiting for '$want'" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# --- Processes -------------------------------------------------------------
+
+netd_alive() {
+	[[ -n "${NETD_PID:-}" ]] && kill -0 "$NETD_PID" 2>/dev/null &&
+	    ! grep -q '^State:.*Z' "/proc/$NETD_PID/status" 2>/dev/null
+}
+
+netd_procs() {
+	local fd pid
+	[[ -n "${LOG:-}" ]] || return 0
+	for fd in /proc/[0-9]*/fd/2; do
+		[[ "$(readlink "$fd" 2>/dev/null)" == "$LOG" ]] || continue
+		pid=${fd#/proc/}
+		pid=${pid%%/*}
+		pid_gone "$pid" || echo "$pid"
+	done
+}
+
+pid_gone() {
+	local state
+	state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) ||
+	    return 0
+	[[ -z "$state" || "$state" == Z || "$state" == X ]]
+}
+
+# After a stop: wait (up to SECONDS, default 30) for the master to exit and
+# check its exit status is WANT (default 0).  `wait` runs in this shell:
+# in a subshell (`run wait`) it cannot reap the master.
+netd_exited() {
+	local secs=${1:-30} want=${2:-0} rc=0
+	wait_until "$secs" pid_gone "$NETD_PID" || return 1
+	wait "$NETD_PID" || rc=$?
+	NETD_PID=
+	if ((rc != want)); then
+		echo "netd exited with status $rc, not $want" >&2
+		return 1
+	fi
 }
 
 netd_stop() {
 	[[ -n "${NETD_PID:-}" ]] || return 0
 	local pids
-	pids=$(netd_tree)
+	pids=$(netd_procs)
 	kill -TERM "$NETD_PID" 2>/dev/null || true
 	local deadline=$((SECONDS + 10))
 	while netd_alive && ((SECONDS < deadline)); do
@@ -116,42 +241,18 @@ netd_stop() {
 	NETD_PID=
 }
 
-# For teardown: stop netd and show its log when the test failed.
-netd_teardown() {
-	netd_stop
-	if [[ -f "${LOG:-}" && -z "${BATS_TEST_COMPLETED:-}" ]]; then
-		echo "--- netd log ($LOG) ---"
-		cat "$LOG"
-	fi
-}
-
-# --- More helpers (core and control tests) ---------------------------------
-#
-#   hello MODE ARGS...          tests/helpers/hello_client.py, bounded by timeout
-#   bg NAME CMD...              run CMD in the background; output in
-#                               $BATS_TEST_TMPDIR/NAME.out, pid remembered
-#   bg_wait NAME [SECONDS]      wait for it; print its output, return its
-#                               exit status
-#   bg_stop_all                 kill what bg started and is still running
-#   hold_start NAME PORT [HOST] a hello session held open after the greeting
-#   hold_port NAME              the held client's source port
-#   hold_release NAME           let it send its name, get the reply, say exit
-#   wait_eq SECS WANT CMD...    poll CMD until it prints WANT
-#   jqs FILTER                  `netctl --json status` through jq -r FILTER
-#   slot_pid SLOT               the pid in a worker slot (or null)
-#   respawned SLOT OLDPID       a worker other than OLDPID is in SLOT
-#   netd_procs                  pids of every process of this test's netd
-#                               (all hold $LOG as stderr), dead master's
-#                               orphans included
-#   pid_gone PID                no such process, or only a zombie left
-#   netd_exited [SECS [STATUS]] the master exits (with STATUS, default 0)
-#   netd_cleanup                teardown: bg_stop_all, netd_teardown, then
-#                               KILL whatever of this netd is left
-
-HELLO_CLIENT="$BATS_TEST_DIRNAME/helpers/hello_client.py"
+# --- Clients ---------------------------------------------------------------
 
 hello() {
 	timeout 120 python3 "$HELLO_CLIENT" "$@"
+}
+
+stream() {
+	timeout 300 python3 "$HELPERS/stream_client.py" "$@"
+}
+
+udp() {
+	timeout 120 python3 "$HELPERS/udp_client.py" "$@"
 }
 
 bg() {
@@ -197,25 +298,6 @@ bg_stop_all() {
 	rm -f "$BATS_TEST_TMPDIR/bg.pids"
 }
 
-# Poll CMD until its output is EXPECTED; fail after SECONDS, showing the
-# last output.  (wait_until's arguments are expanded once, by the caller:
-# use this to wait for a value that must be read again each time.)
-wait_eq() {
-	local secs=$1 want=$2
-	shift 2
-	local deadline=$((SECONDS + secs)) got
-	while :; do
-		got=$("$@" 2>/dev/null) || true
-		[[ "$got" == "$want" ]] && return 0
-		if ((SECONDS >= deadline)); then
-			echo "timed out after ${secs}s: '$*' gives '$got'," \
-			    "waiting for '$want'" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
 hold_start() {
 	local name=$1 port=$2 host=${3:-127.0.0.1}
 	rm -f "$BATS_TEST_TMPDIR/$name.ready" "$BATS_TEST_TMPDIR/$name.go"
@@ -235,61 +317,20 @@ hold_release() {
 	touch "$BATS_TEST_TMPDIR/$1.go"
 }
 
-jqs() {
-	ctl --json status | jq -r "$1"
-}
-
-slot_pid() {
-	jqs ".workers[] | select(.slot == $1) | .pid"
-}
-
-# Is there a worker in SLOT with a pid other than OLD?
-respawned() {
-	local pid
-	pid=$(slot_pid "$1")
-	[[ "$pid" =~ ^[0-9]+$ && "$pid" != "$2" ]]
-}
-
-netd_procs() {
-	local fd pid
-	[[ -n "${LOG:-}" ]] || return 0
-	for fd in /proc/[0-9]*/fd/2; do
-		[[ "$(readlink "$fd" 2>/dev/null)" == "$LOG" ]] || continue
-		pid=${fd#/proc/}
-		pid=${pid%%/*}
-		pid_gone "$pid" || echo "$pid"
-	done
-}
-
-pid_gone() {
-	local state
-	state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) ||
-	    return 0
-	[[ -z "$state" || "$state" == Z || "$state" == X ]]
-}
-
-# After a stop: wait (up to SECONDS, default 30) for the master to exit and
-# check its exit status is WANT (default 0).  `wait` runs in this shell:
-# in a subshell (`run wait`) it cannot reap the master.
-netd_exited() {
-	local secs=${1:-30} want=${2:-0} rc=0
-	wait_until "$secs" pid_gone "$NETD_PID" || return 1
-	wait "$NETD_PID" || rc=$?
-	NETD_PID=
-	if ((rc != want)); then
-		echo "netd exited with status $rc, not $want" >&2
-		return 1
-	fi
-}
-
-netd_cleanup() {
+# For teardown: everything a test leaves is stopped; the log of a failed
+# test is shown.
+netd_teardown() {
 	local pids
 	bg_stop_all
-	netd_teardown
+	netd_stop
 	pids=$(netd_procs)
 	if [[ -n "$pids" ]]; then
 		echo "killing leftover netd processes: $pids"
 		# shellcheck disable=SC2086
 		kill -KILL $pids 2>/dev/null || true
+	fi
+	if [[ -f "${LOG:-}" && -z "${BATS_TEST_COMPLETED:-}" ]]; then
+		echo "--- netd log ($LOG) ---"
+		cat "$LOG"
 	fi
 }

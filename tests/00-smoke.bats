@@ -4,15 +4,7 @@
 load helpers/netd
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	EOF
-	netd_start
+	netd_pool hello-udp
 }
 
 teardown() {

@@ -10,20 +10,6 @@ teardown() {
 	netd_teardown
 }
 
-start_pool() {
-	netd_config <<-EOF
-	[netd]
-	workers = ${1:-3}
-	min_spare = 0
-	max_workers = 8
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
-	netd_start
-	PORT=$(port_of tcp hello)
-}
-
 nworkers() {
 	ps -o pid= --ppid "$NETD_PID" | wc -l
 }
@@ -33,7 +19,8 @@ slot_field() {
 }
 
 @test "crash backoff: a slot killed on every respawn waits 0.1s, 0.2s, 0.4s..." {
-	start_pool 3
+	netd_pool hello workers=3 max_workers=8
+	PORT=$(port_of tcp hello)
 	others=$(jqs '[.workers[] | select(.slot != 1) | .pid] | join(" ")')
 	kills=7
 	for ((k = 1; k <= kills; k++)); do
@@ -80,7 +67,8 @@ slot_field() {
 }
 
 @test "scale up and down: status and ps agree" {
-	start_pool 2
+	netd_pool hello workers=2 max_workers=8
+	PORT=$(port_of tcp hello)
 	run ctl scale 5
 	assert_success
 	assert_output "pool size 2 -> 5"
@@ -103,7 +91,8 @@ slot_field() {
 }
 
 @test "scale 1 never kills a busy worker: the held session survives" {
-	start_pool 4
+	netd_pool hello workers=4 max_workers=8
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	wait_eq 20 1 jqs '.pool.busy'
 	busy=$(jqs '.workers[] | select(.state == "busy") | .pid')
@@ -125,7 +114,7 @@ slot_field() {
 }
 
 @test "a scaled pool keeps its size until a reload sets it back to workers" {
-	start_pool 2
+	netd_pool hello workers=2 max_workers=8
 	run ctl scale 4
 	assert_success
 	wait_eq 20 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'

@@ -11,41 +11,6 @@ teardown() {
 	netd_teardown
 }
 
-# The config body for the test; netd_config adds the control socket.
-two_services() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	shutdown_timeout = ${1:-30s}
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	[service old]
-	type = hello
-	greeting = Old here.
-	listen = tcp://127.0.0.2:0
-	EOF
-}
-
-# hello changed, old removed, two added.  The three services listen on
-# three loopback addresses, all on port 0 (see the last test for why).
-changed_services() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	reply = Hi there, %s.
-	[service two]
-	type = hello
-	greeting = Two here.
-	listen = tcp://127.0.0.3:0
-	EOF
-}
-
 line_of() {
 	grep -n "$1" "$CONF" | head -1 | cut -d: -f1
 }
@@ -68,8 +33,7 @@ old_gone() {
 }
 
 @test "reload with a bad config: exit 1, every error with file:line, nothing changes" {
-	two_services
-	netd_start
+	netd_pool reload-before
 	conf=$(realpath "$CONF")
 	port=$(port_of tcp hello)
 	pids=$(worker_pids | sort | tr '\n' ' ')
@@ -107,7 +71,7 @@ old_gone() {
 	assert_failure 1
 	assert_equal "$(jq -c '[.ok, .code, .generation, (.errors | length)]' <<<"$output")" '[false,"failed",1,2]'
 	# Fixed, it goes through.
-	two_services
+	netd_fixture reload-before
 	run ctl reload
 	assert_success
 	assert_line --index 0 "generation 1 -> 2"
@@ -115,8 +79,7 @@ old_gone() {
 }
 
 @test "reload with a listener that cannot bind: refused, old listeners kept" {
-	two_services
-	netd_start
+	netd_pool reload-before
 	conf=$(realpath "$CONF")
 	bg busy python3 -c '
 import socket, time
@@ -137,12 +100,11 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 }
 
 @test "reload --dry-run: reports 'would open ...' and applies nothing" {
-	two_services
-	netd_start
+	netd_pool reload-before
 	oldport=$(port_of tcp old)
 	port=$(port_of tcp hello)
 	pids=$(worker_pids | sort | tr '\n' ' ')
-	changed_services
+	netd_fixture reload-after
 	run ctl reload --dry-run
 	assert_success
 	assert_line --index 0 "dry run: generation 1 -> 2"
@@ -165,11 +127,10 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 }
 
 @test "reload: a listener added, one removed, reply changed; generation 1 -> 2" {
-	two_services
-	netd_start
+	netd_pool reload-before
 	oldport=$(port_of tcp old)
 	port=$(port_of tcp hello)
-	changed_services
+	netd_fixture reload-after
 	run ctl reload
 	assert_success
 	newport=$(port_of tcp two)
@@ -199,8 +160,7 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 }
 
 @test "a draining worker shows in status and is terminated at shutdown_timeout" {
-	two_services 2s
-	netd_start
+	netd_pool reload-before shutdown_timeout=2s
 	port=$(port_of tcp hello)
 	hold_start held "$port"
 	wait_eq 20 1 jqs '.pool.busy'
@@ -237,15 +197,7 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 }
 
 @test "reload under load: 2000+ sessions across 20 reloads, zero failed" {
-	netd_config <<-EOF
-	[netd]
-	workers = 4
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
-	netd_start
+	netd_pool hello workers=4
 	port=$(port_of tcp hello)
 	stop="$BATS_TEST_TMPDIR/loop.stop"
 	progress="$BATS_TEST_TMPDIR/loop.progress"

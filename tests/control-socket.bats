@@ -7,14 +7,7 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
+	netd_fixture hello
 }
 
 teardown() {
@@ -155,7 +148,7 @@ ctl_client() {
 
 @test "control_socket in a directory that does not exist yet: created" {
 	# Like /run/netd on a fresh boot.
-	sed -i "s|^control_socket = .*|control_socket = $BATS_TEST_TMPDIR/netd/ctl.sock|" "$CONF"
+	netd_set "control_socket=$BATS_TEST_TMPDIR/netd/ctl.sock"
 	SOCK="$BATS_TEST_TMPDIR/netd/ctl.sock"
 	netd_start
 	[[ -S "$SOCK" ]]
@@ -164,7 +157,7 @@ ctl_client() {
 }
 
 @test "control_socket two missing directories deep: both created" {
-	sed -i "s|^control_socket = .*|control_socket = $BATS_TEST_TMPDIR/a/b/ctl.sock|" "$CONF"
+	netd_set "control_socket=$BATS_TEST_TMPDIR/a/b/ctl.sock"
 	SOCK="$BATS_TEST_TMPDIR/a/b/ctl.sock"
 	netd_start
 	[[ -S "$SOCK" ]]

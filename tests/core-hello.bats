@@ -10,25 +10,9 @@ teardown() {
 	netd_teardown
 }
 
-start_hello() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0 tcp://[::1]:0 udp://[::1]:0
-	$(printf '%s\n' "$@")
-	EOF
-	netd_start
-	TCP=$(port_of tcp hello 1)
-	UDP=$(port_of udp hello 1)
-	TCP6=$(port_of tcp hello 2)
-	UDP6=$(port_of udp hello 2)
-}
-
 @test "start: ready, serving; TERM: exit 0, socket and ports closed" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	[[ -S "$SOCK" ]]
 	run ctl ping
 	assert_success
@@ -46,7 +30,8 @@ start_hello() {
 }
 
 @test "TCP: the lesson's client, no newlines: Welcome! then Hello, NAME!" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	run hello lesson 127.0.0.1 "$TCP" Michael Tracy Sarah
 	assert_success
 	# The greeting ends in a newline (print adds the blank line); the
@@ -59,7 +44,8 @@ start_hello() {
 }
 
 @test "TCP: a line client gets answers in kind, LF for LF" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	run hello lines 127.0.0.1 "$TCP" lf Michael Tracy
 	assert_success
 	assert_output "$(cat <<-'EOF'
@@ -72,7 +58,8 @@ start_hello() {
 }
 
 @test "TCP: a line client gets answers in kind, CRLF for CRLF" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	run hello lines 127.0.0.1 "$TCP" crlf Michael Tracy
 	assert_success
 	assert_output "$(cat <<-'EOF'
@@ -85,7 +72,8 @@ start_hello() {
 }
 
 @test "TCP: socat as a line client; several lines in one segment" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	run timeout 20 socat -t 10 - "TCP:127.0.0.1:$TCP" \
 	    < <(printf 'Michael\nTracy\r\nexit\n')
 	assert_success
@@ -93,7 +81,8 @@ start_hello() {
 }
 
 @test "UDP: each datagram answered, with its own line ending" {
-	start_hello
+	netd_pool hello-dual-stack
+	UDP=$(port_of udp hello 1)
 	run hello udp 127.0.0.1 "$UDP" Michael
 	assert_success
 	assert_output "Hello, Michael!"
@@ -106,7 +95,9 @@ start_hello() {
 }
 
 @test "IPv6: TCP and UDP hello on ::1, the peer shown in brackets" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP6=$(port_of tcp hello 2)
+	UDP6=$(port_of udp hello 2)
 	ctl status | grep -q "tcp://\[::1\]:$TCP6 "
 	run hello lesson ::1 "$TCP6" Michael
 	assert_success
@@ -118,7 +109,9 @@ start_hello() {
 }
 
 @test "UTF-8 passes through: reply = 你好 is the lesson's chat server" {
-	start_hello 'greeting =' 'reply = 你好'
+	netd_pool hello-dual-stack hello.greeting= hello.reply=你好
+	TCP=$(port_of tcp hello 1)
+	UDP=$(port_of udp hello 1)
 	# The lesson's chat client, as written there but for the port.
 	run timeout 20 python3 - "$TCP" <<-'EOF'
 	import socket
@@ -138,7 +131,9 @@ start_hello() {
 }
 
 @test "UTF-8 passes through: names in Chinese, TCP and UDP" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
+	UDP=$(port_of udp hello 1)
 	run hello lesson 127.0.0.1 "$TCP" 张三 Ünïcødé
 	assert_success
 	assert_output "$(printf 'Welcome!\n\nHello, 张三!\nHello, Ünïcødé!')"
@@ -151,7 +146,9 @@ start_hello() {
 }
 
 @test "reply = %n%x%s%% is safe: literal %n%x, the message, one %" {
-	start_hello 'reply = %n%x%s%%'
+	netd_pool hello-dual-stack 'hello.reply=%n%x%s%%'
+	TCP=$(port_of tcp hello 1)
+	UDP=$(port_of udp hello 1)
 	run hello lesson 127.0.0.1 "$TCP" Michael '%s%n%p%%'
 	assert_success
 	assert_output "$(printf 'Welcome!\n\n%%n%%xMichael%%\n%%n%%x%%s%%n%%p%%%%%%')"

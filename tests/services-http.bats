@@ -5,18 +5,7 @@
 load helpers/netd
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service http]
-	type = http
-	listen = tcp://127.0.0.1:0
-	idle_timeout = 2s
-	[service echo]
-	type = echo
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	EOF
+	netd_fixture http
 }
 
 teardown() {

@@ -68,15 +68,7 @@ flood() {
 }
 
 @test "UDP: no reply to a privileged source port" {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service echo]
-	type = echo
-	listen = udp://127.0.0.1:0
-	EOF
-	netd_start
+	netd_pool echo-udp
 	run timeout 60 python3 - "$(port_of udp echo)" "$NETCTL" "$SOCK" <<-'EOF'
 	import json, socket, subprocess, sys, time
 	port = int(sys.argv[1])
@@ -172,16 +164,7 @@ flood() {
 }
 
 @test "UDP: udp_rate = 0 does not limit" {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service echo]
-	type = echo
-	listen = udp://127.0.0.1:0
-	udp_rate = 0
-	EOF
-	netd_start
+	netd_pool echo-udp echo.udp_rate=0
 	run flood 127.0.0.1 "$(port_of udp echo)" 300 unlimited
 	assert_success
 	assert_equal "$(jq -r .replies <<<"$output")" "$(jq -r .received <<<"$output")"
@@ -217,16 +200,7 @@ flood() {
 }
 
 @test "max_connections: one more connection gets ERR busy" {
-	netd_config <<-EOF
-	[netd]
-	workers = 3
-	min_spare = 0
-	[service echo]
-	type = echo
-	listen = tcp://127.0.0.1:0
-	max_connections = 1
-	EOF
-	netd_start
+	netd_pool echo workers=3 echo.max_connections=1
 	port=$(port_of tcp echo)
 	# The first client stays connected (it has had its echo).
 	python3 - "$port" "$BATS_TEST_TMPDIR/first" <<-'EOF' 3>&- &
@@ -258,16 +232,7 @@ flood() {
 }
 
 @test "idle_timeout: a silent client is disconnected" {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service echo]
-	type = echo
-	listen = tcp://127.0.0.1:0
-	idle_timeout = 1s
-	EOF
-	netd_start
+	netd_pool echo echo.idle_timeout=1s
 	run timeout 60 python3 - "$(port_of tcp echo)" <<-'EOF'
 	import socket, sys, time
 	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))

@@ -5,32 +5,7 @@
 load helpers/netd
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service echo]
-	type = echo
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0 tcp://[::1]:0
-	[service discard]
-	type = discard
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	[service daytime]
-	type = daytime
-	timezone = UTC
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	[service berlin]
-	type = daytime
-	timezone = Europe/Berlin
-	format = %s %H %Z
-	listen = tcp://127.0.0.1:0
-	[service chargen]
-	type = chargen
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	[service time]
-	type = time
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	EOF
+	netd_fixture rfc
 }
 
 teardown() {

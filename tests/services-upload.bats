@@ -6,24 +6,10 @@ load helpers/netd
 
 NAME_RE='^[0-9]{8}T[0-9]{6}Z-127\.0\.0\.1-[0-9]+-[0-9a-f]{8}\.bin$'
 
-# upload_config [KEY = VALUE lines for the service]
-upload_config() {
-	UP="$BATS_TEST_TMPDIR/up"
-	mkdir -p "$UP"
-	netd_config <<-EOF
-	[netd]
-	workers = 4
-	min_spare = 0
-	[service upload]
-	type = upload
-	listen = tcp://127.0.0.1:0
-	dir = up
-	$(cat)
-	EOF
-}
-
+# The upload fixture stores into up/, next to the config.
 setup() {
 	UP="$BATS_TEST_TMPDIR/up"
+	mkdir -p "$UP"
 }
 
 teardown() {
@@ -70,8 +56,7 @@ dir_empty() {
 }
 
 @test "an empty upload is stored as an empty file" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	: >"$BATS_TEST_TMPDIR/empty"
 	upload
 	check_stored "$BATS_TEST_TMPDIR/empty"
@@ -80,8 +65,7 @@ dir_empty() {
 }
 
 @test "a small file: OK line, stored bytes, name from the server, mode" {
-	upload_config <<<"mode = 0604"
-	netd_start
+	netd_pool upload upload.mode=0604
 	printf 'hello upload\n' >"$BATS_TEST_TMPDIR/small"
 	upload "$BATS_TEST_TMPDIR/small"
 	check_stored "$BATS_TEST_TMPDIR/small"
@@ -92,8 +76,7 @@ dir_empty() {
 }
 
 @test "a 50 MB file is stored whole" {
-	upload_config <<<"max_size = 60M"
-	netd_start
+	netd_pool upload upload.max_size=60M
 	head -c 50M /dev/urandom >"$BATS_TEST_TMPDIR/f50"
 	t0=$(date +%s.%N)
 	upload "$BATS_TEST_TMPDIR/f50"
@@ -104,8 +87,7 @@ dir_empty() {
 }
 
 @test "binary data (every byte value, NULs, CRLFs, 'OK' lines) is kept exactly" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	python3 -c '
 import sys
 b = bytes(range(256)) * 64 + b"\r\n\0OK 1 2 3\n\0" + bytes(range(255, -1, -1))
@@ -115,8 +97,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "the lesson's client (sendall, close, no half-close) gets its file stored" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	head -c 300K /dev/urandom >"$BATS_TEST_TMPDIR/seed.bin"
 	run timeout 60 python3 "$HELPERS/seed_upload_client.py" \
 	    "$(port_of tcp upload)" "$BATS_TEST_TMPDIR/seed.bin"
@@ -130,8 +111,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "over max_size: ERR too large, nothing left behind, logged" {
-	upload_config <<<"max_size = 1M"
-	netd_start
+	netd_pool upload upload.max_size=1M
 	head -c 3M /dev/urandom >"$BATS_TEST_TMPDIR/big"
 	upload "$BATS_TEST_TMPDIR/big"
 	assert_equal "$OKLINE" "ERR too large"
@@ -147,9 +127,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 	SMALL="$BATS_TEST_TMPDIR/small"
 	mkdir -p "$SMALL"
 	mount -t tmpfs -o size=1m tmpfs "$SMALL" || skip "cannot mount a tmpfs here"
-	upload_config <<<"max_size = 100M"
-	sed -i "s|^dir = up|dir = $SMALL|" "$CONF"
-	netd_start
+	netd_pool upload upload.max_size=100M "upload.dir=$SMALL"
 	UP=$SMALL
 	head -c 3M /dev/urandom >"$BATS_TEST_TMPDIR/big"
 	upload "$BATS_TEST_TMPDIR/big"
@@ -163,8 +141,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "8 concurrent uploads are all stored, under distinct names" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	port=$(port_of tcp upload)
 	pids=()
 	for i in 1 2 3 4 5 6 7 8; do
@@ -186,8 +163,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "a client that stalls past idle_timeout gets ERR timeout; nothing kept" {
-	upload_config <<<"idle_timeout = 1s"
-	netd_start
+	netd_pool upload upload.idle_timeout=1s
 	run timeout 60 python3 - "$(port_of tcp upload)" <<-'EOF'
 	import socket, sys
 	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -208,8 +184,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "a client that resets mid-upload leaves nothing behind" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	port=$(port_of tcp upload)
 	timeout 60 python3 - "$port" "$UP" <<-'EOF'
 	import os, socket, struct, sys, time
@@ -228,8 +203,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "a worker stopped (TERM) mid-upload removes its temporary file" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	port=$(port_of tcp upload)
 	python3 - "$port" <<-'EOF' 3>&- &
 	import socket, sys, time

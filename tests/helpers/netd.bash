@@ -4,13 +4,22 @@
 # from its teardown.
 #
 # Variables: NETD, NETCTL (the binaries under test), HELPERS (client
-# scripts); per test CONF, SOCK, LOG, NETD_PID.
+# scripts), FIXTURES (config files); per test CONF, SOCK, LOG, NETD_PID.
 #
 # Config and start
-#   netd_config <<EOF ... EOF   write $CONF from the text; [netd] gets
-#                               control_socket unless the text sets one
+#   netd_config <<EOF ... EOF   write $CONF from the text: @SOCK@ and @TMP@
+#                               replaced; [netd] gets control_socket unless
+#                               the text sets one
+#   netd_fixture NAME [KEY=VALUE...]
+#                               $CONF from tests/fixtures/NAME.ini, then
+#                               netd_set KEY=VALUE...
+#   netd_set [SERVICE.]KEY=VALUE...
+#                               set a key of [netd] (or of [service
+#                               SERVICE]) in $CONF, replacing or adding it
 #   netd_start [ARGS]           start netd -c $CONF, wait until the control
 #                               socket answers and every worker has started
+#   netd_pool NAME [KEY=VALUE...]
+#                               netd_fixture, then netd_start: the usual start
 #
 # Control and status
 #   ctl ARGS...                 netctl against this test's netd
@@ -59,6 +68,7 @@ NETD_BUILD=${NETD_BUILD:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build}
 NETD="$NETD_BUILD/netd"
 NETCTL="$NETD_BUILD/netctl"
 HELPERS="$BATS_TEST_DIRNAME/helpers"
+FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 HELLO_CLIENT="$HELPERS/hello_client.py"
 
 # --- Config and start ------------------------------------------------------
@@ -69,6 +79,8 @@ netd_config() {
 	LOG="$BATS_TEST_TMPDIR/netd.log"
 	local body
 	body=$(cat)
+	body=${body//@SOCK@/$SOCK}
+	body=${body//@TMP@/$BATS_TEST_TMPDIR}
 	if ! grep -q '^\[netd\]' <<<"$body"; then
 		body=$(printf '[netd]\n%s' "$body")
 	fi
@@ -77,6 +89,57 @@ netd_config() {
 		body=$(sed "0,/^\[netd\]/s||[netd]\ncontrol_socket = $SOCK|" <<<"$body")
 	fi
 	printf '%s\n' "$body" >"$CONF"
+}
+
+netd_fixture() {
+	local file="$FIXTURES/$1.ini"
+	shift
+	if [[ ! -f "$file" ]]; then
+		echo "netd_fixture: no $file" >&2
+		return 1
+	fi
+	netd_config <"$file"
+	netd_set "$@"
+}
+
+# KEY=VALUE sets KEY in [netd]; SERVICE.KEY=VALUE in [service SERVICE].  A
+# key already there is replaced where it stands; a new one ends its section
+# (a section not there yet is added at the end).
+netd_set() {
+	local kv key section
+	for kv; do
+		key=${kv%%=*}
+		section="[netd]"
+		if [[ "$key" == *.* ]]; then
+			section="[service ${key%%.*}]"
+			key=${key#*.}
+		fi
+		SECTION=$section KEY=$key VALUE=${kv#*=} awk '
+		function put() {
+			if (!done)
+				print ENVIRON["KEY"] " =" \
+				    (ENVIRON["VALUE"] == "" ? "" : " " ENVIRON["VALUE"])
+			done = 1
+		}
+		/^\[/ {
+			if (in_section)
+				put()
+			in_section = ($0 == ENVIRON["SECTION"])
+			seen = seen || in_section
+			print
+			next
+		}
+		in_section && $0 ~ "^" ENVIRON["KEY"] "[ \t]*=" {
+			put()
+			next
+		}
+		{ print }
+		END {
+			if (!seen)
+				print ENVIRON["SECTION"]
+			put()
+		}' "$CONF" >"$CONF.new" && mv "$CONF.new" "$CONF" || return 1
+	done
 }
 
 netd_ready() {
@@ -104,6 +167,10 @@ netd_start() {
 		fi
 		sleep 0.05
 	done
+}
+
+netd_pool() {
+	netd_fixture "$@" && netd_start
 }
 
 # --- Control and status ----------------------------------------------------

@@ -277,7 +277,7 @@ ctl_pid() {
 	assert_failure 3
 	assert_output "netctl: netd is not running (no socket at $SOCK)"
 	# A socket file left by a process that is gone.
-	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
+	python3 "$HELPERS/unix_socket_file.py" "$SOCK"
 	[[ -S "$SOCK" ]]
 	run ctl ping
 	assert_failure 3

@@ -15,18 +15,6 @@ line_of() {
 	grep -n "$1" "$CONF" | head -1 | cut -d: -f1
 }
 
-# refused HOST PORT: is a connection refused?
-refused() {
-	python3 - "$1" "$2" <<-'EOF'
-	import socket, sys
-	try:
-	    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
-	except ConnectionRefusedError:
-	    sys.exit(0)
-	sys.exit(1)
-	EOF
-}
-
 # Workers of generations before N still running?
 old_gone() {
 	[[ "$(jqs "[.workers[] | select(.generation < $1)] | length")" == 0 ]]
@@ -81,10 +69,7 @@ old_gone() {
 @test "reload with a listener that cannot bind: refused, old listeners kept" {
 	netd_pool reload-before
 	conf=$(realpath "$CONF")
-	bg busy python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-print(s.getsockname()[1], flush=True); time.sleep(300)'
+	bg busy python3 "$HELPERS/tcp_port_holder.py" 300
 	wait_until 20 test -s "$BATS_TEST_TMPDIR/busy.out"
 	taken=$(cat "$BATS_TEST_TMPDIR/busy.out")
 	ports=$(jqs '[.listeners[].port] | join(" ")')
@@ -154,7 +139,7 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 	assert_output "$(printf 'Two here.\n\nHello, Sarah!')"
 	# The removed one refuses once the old workers are gone.
 	wait_until 30 old_gone 2
-	wait_until 30 refused 127.0.0.2 "$oldport"
+	wait_until 30 python3 "$HELPERS/tcp_refused.py" 127.0.0.2 "$oldport"
 	assert_equal "$(jqs '[.listeners[].service] | join(" ")')" "hello two"
 	assert_equal "$(jqs '"\(.netd.generation) \(.netd.reloads)"')" "2 1"
 }
@@ -268,7 +253,7 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 	assert_line "  closed tcp://127.0.0.1:$oldport"
 	assert_not_equal "$newport" "$oldport"
 	wait_until 30 old_gone 2
-	wait_until 30 refused 127.0.0.1 "$oldport"
+	wait_until 30 python3 "$HELPERS/tcp_refused.py" 127.0.0.1 "$oldport"
 }
 
 @test "reload under load while another service's listener comes and goes" {

@@ -17,33 +17,10 @@ teardown() {
 	fi
 }
 
-# A control client that connects and then sends SEND (a Python bytes
-# expression, default nothing), reads what comes back, and reports.
+# A control client (tests/helpers/control_client.py) that connects, sends
+# SEND (a Python bytes expression, default nothing), and reports.
 ctl_client() {
-	timeout 60 python3 - "$SOCK" "${1:-b''}" "${2:-0}" <<-'EOF'
-	import socket, sys, time
-	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-	s.connect(sys.argv[1])
-	print('connected', flush=True)
-	data = eval(sys.argv[2])
-	try:
-	    s.sendall(data)
-	    print('sent %d bytes' % len(data), flush=True)
-	except OSError as e:
-	    print('send stopped: %s' % type(e).__name__, flush=True)
-	start = time.monotonic()
-	reply = b''
-	try:
-	    while True:
-	        chunk = s.recv(65536)
-	        if not chunk:
-	            break
-	        reply += chunk
-	except OSError as e:
-	    print('recv: %s' % type(e).__name__, flush=True)
-	print('closed after %.1fs' % (time.monotonic() - start), flush=True)
-	print('reply %s' % reply.decode('utf-8', 'replace').strip(), flush=True)
-	EOF
+	timeout 60 python3 "$HELPERS/control_client.py" "$SOCK" "$@"
 }
 
 @test "a silent control client does not stall netctl; it is cut off later" {
@@ -167,14 +144,7 @@ ctl_client() {
 
 @test "control clients that hang up before the answer harm nothing" {
 	netd_start
-	timeout 60 python3 - "$SOCK" <<-'EOF'
-	import socket, sys
-	for i in range(200):
-	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-	    s.connect(sys.argv[1])
-	    s.sendall([b'status\n', b'ping\n', b'config\n', b'reload\n'][i % 4])
-	    s.close()
-	EOF
+	timeout 60 python3 "$HELPERS/control_hangup.py" "$SOCK" 200
 	run ctl ping
 	assert_success
 	assert_output "pong (netd pid $NETD_PID)"

@@ -113,16 +113,7 @@ teardown() {
 	TCP=$(port_of tcp hello 1)
 	UDP=$(port_of udp hello 1)
 	# The lesson's chat client, as written there but for the port.
-	run timeout 20 python3 - "$TCP" <<-'EOF'
-	import socket
-	import sys
-	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # 创建socket
-	s.connect(('127.0.0.1', int(sys.argv[1])))
-	s.send(b'hello')
-	data = s.recv(1024)
-	print("从服务端接收消息:{0}".format(data.decode()))
-	s.close()
-	EOF
+	run timeout 20 python3 "$HELPERS/seed_chat_client.py" "$TCP"
 	assert_success
 	assert_output "从服务端接收消息:你好"
 	run hello udp 127.0.0.1 "$UDP" hello

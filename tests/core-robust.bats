@@ -9,13 +9,14 @@ teardown() {
 	netd_teardown
 }
 
+# The bytes of a Python expression, as hex digits for `hello raw`.
 hex() {
-	python3 -c "print(($1).hex())"
+	python3 "$HELPERS/bytes_of.py" --hex "$1"
 }
 
 # Bytes from a Python expression into a file, for `hello raw ... @FILE`.
 bytes_file() {
-	python3 -c "import sys; sys.stdout.buffer.write($1)" >"$BATS_TEST_TMPDIR/$2"
+	python3 "$HELPERS/bytes_of.py" "$1" >"$BATS_TEST_TMPDIR/$2"
 	echo "@$BATS_TEST_TMPDIR/$2"
 }
 
@@ -64,7 +65,7 @@ workers_unharmed() {
 	junk="bytes(b for b in range(256) if b != 10) + b'\\0\\0'"
 	run --separate-stderr hello raw 127.0.0.1 "$PORT" "$(hex "$junk + b'\n' + b'exit\n'")"
 	assert_success
-	want=$(python3 -c "print(b'Welcome!\n' + b'Hello, ' + $junk + b'!\n')")
+	want=$(python3 "$HELPERS/bytes_of.py" --repr "b'Welcome!\n' + b'Hello, ' + $junk + b'!\n'")
 	assert_output "$want"
 	wait_until 10 grep -q "access hello tcp .* in=263 out=275 result=ok" "$LOG"
 	workers_unharmed
@@ -93,7 +94,8 @@ workers_unharmed() {
 	assert_line --index 0 "received b'Welcome!\\n'"
 	secs=$(sed -n 's/^closed after \(.*\)s$/\1/p' <<<"$output")
 	# One second, give or take a busy machine; never before.
-	python3 -c "import sys; s = float('$secs'); sys.exit(0 if 0.9 <= s <= 20 else 1)" ||
+	[[ "$secs" =~ ^[0-9]+(\.[0-9]+)?$ ]] &&
+	    awk -v s="$secs" 'BEGIN { exit !(0.9 <= s && s <= 20) }' ||
 	    fail "closed after ${secs}s, idle_timeout is 1s"
 	wait_until 10 grep -q "access hello tcp .* in=0 out=9 result=timeout" "$LOG"
 	workers_unharmed

@@ -31,25 +31,7 @@ version() {
 
 @test "the lesson's raw client gets the HTML status page" {
 	netd_start
-	run timeout 30 python3 - "$(port_of tcp http)" <<-'EOF'
-	import socket, sys
-	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-	s.connect(('127.0.0.1', int(sys.argv[1])))
-	s.send(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-	buffer = []
-	while True:
-	    d = s.recv(1024)
-	    if d:
-	        buffer.append(d)
-	    else:
-	        break
-	data = b''.join(buffer)
-	s.close()
-	header, html = data.split(b'\r\n\r\n', 1)
-	print(header.decode('utf-8').replace('\r\n', '\n'))
-	print('BODY %d' % len(html))
-	print(html.decode('utf-8'))
-	EOF
+	run timeout 30 python3 "$HELPERS/http_raw_client.py" "$(port_of tcp http)"
 	assert_success
 	assert_line --index 0 "HTTP/1.1 200 OK"
 	assert_line "Content-Type: text/html; charset=utf-8"
@@ -219,30 +201,18 @@ version() {
 @test "a request not complete within idle_timeout gets 408 and is closed" {
 	netd_start
 	t0=$SECONDS
-	run timeout 60 python3 - "$(port_of tcp http)" <<-'EOF'
-	import socket, sys
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
-	s.settimeout(50)
-	data = b""
-	while True:
-	    d = s.recv(4096)
-	    if not d:
-	        break
-	    data += d
-	print(data.decode().split("\r\n")[0])
-	EOF
+	# Half a request, and the connection kept open: the answer, then EOF.
+	printf 'GET / HTTP/1.1\r\nHost: x\r\n' >"$BATS_TEST_TMPDIR/half"
+	run stream --no-shutdown --timeout 50 --send "$BATS_TEST_TMPDIR/half" \
+	    127.0.0.1 "$(port_of tcp http)"
 	assert_success
-	assert_output "HTTP/1.1 408 Request Timeout"
+	assert_equal "$(jq -r .recv_error <<<"$output")" null
+	assert_equal "$(jq -r .head <<<"$output" | head -1)" $'HTTP/1.1 408 Request Timeout\r'
 	# An idle keep-alive connection is just closed.
-	run timeout 60 python3 - "$(port_of tcp http)" <<-'EOF'
-	import socket, sys
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.settimeout(50)
-	print(len(s.recv(4096)))
-	EOF
+	run stream --no-shutdown --timeout 50 127.0.0.1 "$(port_of tcp http)"
 	assert_success
-	assert_output "0"
+	assert_equal "$(jq -r .recv_error <<<"$output")" null
+	assert_equal "$(jq -r .received <<<"$output")" 0
 	(( SECONDS - t0 < 50 ))
 }
 

@@ -14,15 +14,7 @@ teardown() {
 
 # The RFC 864 stream: line i is 72 characters from (32 + i) mod 95, CRLF.
 chargen_expected() {
-	python3 -c '
-import sys
-n = int(sys.argv[1])
-out = bytearray()
-i = 0
-while len(out) < n:
-    out += bytes(32 + (i + c) % 95 for c in range(72)) + b"\r\n"
-    i += 1
-sys.stdout.buffer.write(bytes(out[:n]))' "$1"
+	python3 "$HELPERS/chargen_pattern.py" "$1"
 }
 
 DAYTIME_RE='^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (January|February|March|April|May|June|July|August|September|October|November|December) [0-9]{2}, [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}-UTC$'
@@ -171,14 +163,7 @@ near_now() {
 	netd_start
 	port=$(port_of tcp chargen)
 	# A client that reads nothing for a while: the worker blocks in poll.
-	python3 - "$port" "$BATS_TEST_TMPDIR/go" <<-'EOF' 3>&- &
-	import os, socket, sys, time
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	deadline = time.time() + 100
-	while not os.path.exists(sys.argv[2]) and time.time() < deadline:
-	    time.sleep(0.05)
-	s.close()
-	EOF
+	python3 "$HELPERS/tcp_hold.py" 127.0.0.1 "$port" "$BATS_TEST_TMPDIR/go" 3>&- &
 	client=$!
 	wait_eq 30 busy jqs '[.workers[] | select(.service == "chargen") | .state][0]'
 	pid=$(jqs '[.workers[] | select(.service == "chargen") | .pid][0]')

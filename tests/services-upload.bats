@@ -88,10 +88,9 @@ dir_empty() {
 
 @test "binary data (every byte value, NULs, CRLFs, 'OK' lines) is kept exactly" {
 	netd_pool upload
-	python3 -c '
-import sys
-b = bytes(range(256)) * 64 + b"\r\n\0OK 1 2 3\n\0" + bytes(range(255, -1, -1))
-sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
+	python3 "$HELPERS/bytes_of.py" \
+	    '(bytes(range(256)) * 64 + b"\r\n\0OK 1 2 3\n\0" + bytes(range(255, -1, -1))) * 3' \
+	    >"$BATS_TEST_TMPDIR/bin"
 	upload "$BATS_TEST_TMPDIR/bin"
 	check_stored "$BATS_TEST_TMPDIR/bin"
 }
@@ -164,21 +163,12 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 
 @test "a client that stalls past idle_timeout gets ERR timeout; nothing kept" {
 	netd_pool upload upload.idle_timeout=1s
-	run timeout 60 python3 - "$(port_of tcp upload)" <<-'EOF'
-	import socket, sys
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.sendall(b"x" * 1000)
-	s.settimeout(50)
-	data = b""
-	while True:
-	    d = s.recv(100)
-	    if not d:
-	        break
-	    data += d
-	print(data.decode(), end="")
-	EOF
+	head -c 1000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/x1000"
+	run stream --no-shutdown --timeout 50 --send "$BATS_TEST_TMPDIR/x1000" \
+	    127.0.0.1 "$(port_of tcp upload)"
 	assert_success
-	assert_output "ERR timeout"
+	assert_equal "$(jq -r .recv_error <<<"$output")" null
+	assert_equal "$(jq -r .head <<<"$output")" "ERR timeout"
 	wait_until 30 grep -q 'not stored (timeout) after 1000 bytes' "$LOG"
 	dir_empty "$UP"
 }
@@ -186,18 +176,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 @test "a client that resets mid-upload leaves nothing behind" {
 	netd_pool upload
 	port=$(port_of tcp upload)
-	timeout 60 python3 - "$port" "$UP" <<-'EOF'
-	import os, socket, struct, sys, time
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.sendall(b"y" * 100000)
-	deadline = time.time() + 30
-	while not any(n.endswith(".part") for n in os.listdir(sys.argv[2])):
-	    if time.time() > deadline:
-	        sys.exit("no temporary file appeared")
-	    time.sleep(0.05)
-	s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-	s.close()
-	EOF
+	timeout 60 python3 "$HELPERS/upload_reset_client.py" "$port" "$UP"
 	wait_until 30 grep -q 'not stored (connection lost: Connection reset by peer)' "$LOG"
 	dir_empty "$UP"
 }
@@ -205,12 +184,9 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 @test "a worker stopped (TERM) mid-upload removes its temporary file" {
 	netd_pool upload
 	port=$(port_of tcp upload)
-	python3 - "$port" <<-'EOF' 3>&- &
-	import socket, sys, time
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.sendall(b"z" * 50000)
-	time.sleep(60)
-	EOF
+	head -c 50000 /dev/zero | tr '\0' z >"$BATS_TEST_TMPDIR/z50000"
+	python3 "$HELPERS/tcp_hold.py" --send "$BATS_TEST_TMPDIR/z50000" \
+	    127.0.0.1 "$port" "$BATS_TEST_TMPDIR/go" 3>&- &
 	client=$!
 	wait_until 30 has_temp_file
 	pid=$(jqs '[.workers[] | select(.service == "upload") | .pid][0]')

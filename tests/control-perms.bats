@@ -17,14 +17,15 @@ setup() {
 }
 
 teardown() {
-	netd_teardown
-	local u g
+	local u g rc=0
+	netd_teardown || rc=$?
 	for u in "${MADE_USERS[@]}"; do
 		retry userdel "$u" || true
 	done
 	for g in "${MADE_GROUPS[@]}"; do
 		retry groupdel "$g" || true
 	done
+	return $rc
 }
 
 # useradd and friends refuse while another one holds /etc/passwd's lock.

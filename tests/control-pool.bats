@@ -23,6 +23,7 @@ slot_field() {
 	PORT=$(port_of tcp hello)
 	others=$(jqs '[.workers[] | select(.slot != 1) | .pid] | join(" ")')
 	kills=7
+	expect_worker_signal KILL
 	for ((k = 1; k <= kills; k++)); do
 		pid=$(slot_pid 1)
 		[[ "$pid" =~ ^[0-9]+$ ]]
@@ -120,6 +121,7 @@ slot_field() {
 	wait_eq 20 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'
 	# Workers that die are replaced up to the scaled size.
 	old=$(slot_pid 3)
+	expect_worker_signal KILL
 	kill -KILL "$old"
 	wait_until 30 respawned 3 "$old"
 	wait_eq 30 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'

@@ -12,9 +12,6 @@ setup() {
 
 teardown() {
 	netd_teardown
-	if [[ -n "${OTHER_PID:-}" ]]; then
-		kill -KILL "$OTHER_PID" 2>/dev/null || true
-	fi
 }
 
 # A control client (tests/helpers/control_client.py) that connects, sends
@@ -75,6 +72,7 @@ ctl_client() {
 	assert_success
 	assert_output "pong (netd pid $NETD_PID)"
 	old=$(slot_pid 0)
+	expect_worker_signal KILL
 	kill -KILL "$old"
 	wait_until 30 respawned 0 "$old"
 	run hello lesson 127.0.0.1 "$(port_of tcp hello)" Michael

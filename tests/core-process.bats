@@ -69,6 +69,7 @@ title_is() {
 	PORT=$(port_of tcp hello)
 	old=$(slot_pid 1)
 	[[ "$old" =~ ^[0-9]+$ ]]
+	expect_worker_signal KILL
 	kill -KILL "$old"
 	# Served while the slot is being replaced...
 	run hello load 127.0.0.1 "$PORT" 30 3

@@ -5,11 +5,11 @@
 load helpers/netd
 
 teardown() {
-	netd_teardown
 	if [[ -n "${DETACHED_PID:-}" ]]; then
 		kill -KILL "$DETACHED_PID" 2>/dev/null || true
 		pkill -KILL -P "$DETACHED_PID" 2>/dev/null || true
 	fi
+	netd_teardown
 }
 
 @test "netd -V, -h and a bad option" {

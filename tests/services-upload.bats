@@ -13,10 +13,12 @@ setup() {
 }
 
 teardown() {
-	netd_teardown
+	local rc=0
+	netd_teardown || rc=$?
 	if [[ -n "${SMALL:-}" ]] && mountpoint -q "$SMALL"; then
-		umount "$SMALL"
+		umount "$SMALL" || rc=$?
 	fi
+	return $rc
 }
 
 sha() {
@@ -191,6 +193,7 @@ dir_empty() {
 	wait_until 30 has_temp_file
 	pid=$(jqs '[.workers[] | select(.service == "upload") | .pid][0]')
 	[[ "$pid" =~ ^[0-9]+$ ]]
+	expect_worker_signal TERM
 	kill -TERM "$pid"
 	wait_until 30 grep -q 'not stored (server stopping) after 50000 bytes' "$LOG"
 	dir_empty "$UP"

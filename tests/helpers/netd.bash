@@ -45,8 +45,6 @@
 #   pid_gone PID                no such process, or only a zombie left
 #   netd_exited [SECS [STATUS]] the master exits (with STATUS, default 0)
 #   netd_stop                   TERM the master, wait, KILL what is left
-#   netd_teardown               for teardown: stop bg clients and netd, KILL
-#                               leftovers, print the log of a failed test
 #
 # Clients (scripts in tests/helpers/, each bounded by a timeout)
 #   hello MODE ARGS...          hello_client.py (modes listed there)
@@ -60,6 +58,20 @@
 #   hold_start NAME PORT [HOST] a hello session held open after the greeting
 #   hold_port NAME              the held client's source port
 #   hold_release NAME           let it send its name, get the reply, say exit
+#
+# End of test (nginx-tests' DESTROY)
+#   expect_worker_signal SIG... the test itself kills workers with SIG (KILL,
+#                               SEGV, 9...): such deaths pass the check
+#   netd_watch_log FILE         check FILE too, like $LOG
+#   netd_check_log FILE...      print every line of FILE... with a sanitizer
+#                               report or a worker killed by a signal not
+#                               expected; return 1 if there is one
+#   netd_teardown               for teardown: stop bg clients and netd, KILL
+#                               leftovers, print the log of a failed test,
+#                               then netd_check_log on $LOG and the watched
+#                               logs; its status fails the test
+#
+# Used inside: netd_ready, pid_tree, netd_signal_expected.
 
 bats_load_library bats-support
 bats_load_library bats-assert
@@ -70,6 +82,10 @@ NETCTL="$NETD_BUILD/netctl"
 HELPERS="$BATS_TEST_DIRNAME/helpers"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 HELLO_CLIENT="$HELPERS/hello_client.py"
+
+# Signals the test sends to workers itself (numbers), and more logs to check.
+NETD_EXPECTED_SIGNALS=()
+NETD_LOGS=()
 
 # --- Config and start ------------------------------------------------------
 
@@ -148,8 +164,10 @@ netd_ready() {
 	    jq -e '.pool.total > 0 and .pool.starting == 0' <<<"$doc" >/dev/null 2>&1
 }
 
+# The log is appended to: a netd started twice in a test keeps the first
+# one's lines for the end-of-test check.
 netd_start() {
-	"$NETD" -c "$CONF" "$@" >"$LOG" 2>&1 3>&- &
+	"$NETD" -c "$CONF" "$@" >>"$LOG" 2>&1 3>&- &
 	NETD_PID=$!
 	local deadline=$((SECONDS + 20))
 	# Ready: the control socket answers and every worker has started.
@@ -384,10 +402,62 @@ hold_release() {
 	touch "$BATS_TEST_TMPDIR/$1.go"
 }
 
-# For teardown: everything a test leaves is stopped; the log of a failed
-# test is shown.
+# --- End of test -----------------------------------------------------------
+
+# What a sanitizer (ASan, LSan, UBSan) writes when it finds something.
+NETD_SANITIZER_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: .*Sanitizer'
+
+# netd logs a worker that died of a signal the master did not send itself
+# as "killed by signal N (Name)"; deaths it caused (TERM at a stop, KILL
+# past a deadline) never say so.  A test that signals a worker says which
+# signals, by name or number.
+expect_worker_signal() {
+	local sig num
+	for sig; do
+		if [[ "$sig" =~ ^[0-9]+$ ]]; then
+			num=$sig
+		elif ! num=$(kill -l "${sig#SIG}" 2>/dev/null); then
+			echo "expect_worker_signal: no signal '$sig'" >&2
+			return 2
+		fi
+		NETD_EXPECTED_SIGNALS+=("$num")
+	done
+}
+
+netd_watch_log() {
+	NETD_LOGS+=("$1")
+}
+
+netd_signal_expected() {
+	local num
+	for num in "${NETD_EXPECTED_SIGNALS[@]}"; do
+		[[ "$num" == "$1" ]] && return 0
+	done
+	return 1
+}
+
+netd_check_log() {
+	local file hit text bad=0
+	for file; do
+		[[ -f "$file" ]] || continue
+		while IFS= read -r hit; do
+			text=${hit#*:}
+			if [[ ! "$text" =~ $NETD_SANITIZER_RE &&
+			    "$text" =~ killed\ by\ signal\ ([0-9]+) ]] &&
+			    netd_signal_expected "${BASH_REMATCH[1]}"; then
+				continue
+			fi
+			echo "$file:$hit"
+			bad=1
+		done < <(grep -naE "$NETD_SANITIZER_RE|killed by signal [0-9]+" "$file")
+	done
+	return $bad
+}
+
+# Everything a test leaves is stopped first, so that the check reads whole
+# logs.  (bats runs teardown without `set -e`: the status is returned.)
 netd_teardown() {
-	local pids
+	local pids found rc=0
 	bg_stop_all
 	netd_stop
 	pids=$(netd_procs)
@@ -396,8 +466,16 @@ netd_teardown() {
 		# shellcheck disable=SC2086
 		kill -KILL $pids 2>/dev/null || true
 	fi
-	if [[ -f "${LOG:-}" && -z "${BATS_TEST_COMPLETED:-}" ]]; then
+	found=$(netd_check_log ${LOG:+"$LOG"} "${NETD_LOGS[@]}") || rc=1
+	if [[ -f "${LOG:-}" ]] && { [[ -z "${BATS_TEST_COMPLETED:-}" ]] || ((rc)); }; then
 		echo "--- netd log ($LOG) ---"
 		cat "$LOG"
 	fi
+	if ((rc)); then
+		echo "--- end-of-test check: sanitizer reports, or workers" \
+		    "killed by a signal the test did not send" \
+		    "(expected: ${NETD_EXPECTED_SIGNALS[*]:-none}) ---"
+		echo "$found"
+	fi
+	return $rc
 }

@@ -28,7 +28,8 @@ teardown() {
 	return $rc
 }
 
-# useradd and friends refuse while another one holds /etc/passwd's lock.
+# useradd and friends refuse while another one holds /etc/passwd's lock:
+# try again every 0.1s, for 10s at most.
 retry() {
 	local i
 	for ((i = 0; i < 100; i++)); do

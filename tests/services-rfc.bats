@@ -168,6 +168,7 @@ near_now() {
 	wait_eq 30 busy jqs '[.workers[] | select(.service == "chargen") | .state][0]'
 	pid=$(jqs '[.workers[] | select(.service == "chargen") | .pid][0]')
 	t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	# Not a wait: the worker's CPU time is measured over this second.
 	sleep 1
 	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 	# Less than 0.2 s of CPU in a second of a stalled client.

@@ -69,7 +69,8 @@
 #   netd_teardown               for teardown: stop bg clients and netd, KILL
 #                               leftovers, print the log of a failed test,
 #                               then netd_check_log on $LOG and the watched
-#                               logs; its status fails the test
+#                               logs (shown too if it fails); its status
+#                               fails the test
 #
 # Used inside: netd_ready, pid_tree, netd_signal_expected.
 
@@ -457,7 +458,7 @@ netd_check_log() {
 # Everything a test leaves is stopped first, so that the check reads whole
 # logs.  (bats runs teardown without `set -e`: the status is returned.)
 netd_teardown() {
-	local pids found rc=0
+	local pids found file rc=0
 	bg_stop_all
 	netd_stop
 	pids=$(netd_procs)
@@ -472,6 +473,10 @@ netd_teardown() {
 		cat "$LOG"
 	fi
 	if ((rc)); then
+		for file in "${NETD_LOGS[@]}"; do
+			echo "--- $file ---"
+			cat "$file" 2>/dev/null
+		done
 		echo "--- end-of-test check: sanitizer reports, or workers" \
 		    "killed by a signal the test did not send" \
 		    "(expected: ${NETD_EXPECTED_SIGNALS[*]:-none}) ---"

@@ -1,6 +1,6 @@
 /*
- * netctl's commands: one row each, with its arguments and a line of help;
- * usage() is printed from the same table.
+ * netctl's side of each command of the table (lib/cmd.c): send its
+ * request line, print the reply for a person, choose the exit status.
  */
 #include <err.h>
 #include <errno.h>
@@ -20,63 +20,42 @@
 #define REQUEST_TIMEOUT_MS	10000
 #define STOP_WAIT_MS		120000
 
-struct command {
-	const char	*name;
-	const char	*args;
-	const char	*help;
-	int		(*fn)(int, char **);
+typedef int	ctl_fn(const struct cmd_req *);
+
+static ctl_fn	do_simple, do_status, do_reload, do_scale, do_stop, do_help;
+
+/* Indexed by the table's ids. */
+static ctl_fn *const runners[CMD_COUNT] = {
+	[CMD_PING] = do_simple,
+	[CMD_VERSION] = do_simple,
+	[CMD_STATUS] = do_status,
+	[CMD_CONFIG] = do_simple,
+	[CMD_RELOAD] = do_reload,
+	[CMD_SCALE] = do_scale,
+	[CMD_STOP] = do_stop,
+	[CMD_REOPEN] = do_simple,
+	[CMD_HELP] = do_help,
 };
-
-static int	do_simple(int, char **);
-static int	do_status(int, char **);
-static int	do_reload(int, char **);
-static int	do_scale(int, char **);
-static int	do_stop(int, char **);
-
-static const struct command commands[] = {
-	{ "status",  "[--watch [SECONDS]]", "pool, listeners and workers",
-	    do_status },
-	{ "ping",    "",		"is netd alive", do_simple },
-	{ "version", "",		"netd's and netctl's versions",
-	    do_simple },
-	{ "config",  "",		"the configuration in effect",
-	    do_simple },
-	{ "reload",  "[--dry-run]",	"load the config file again",
-	    do_reload },
-	{ "scale",   "N|+N|-N",		"set the pool size", do_scale },
-	{ "stop",    "[--graceful]",	"stop netd (fast, or let clients "
-	    "finish)", do_stop },
-	{ "reopen",  "",		"reopen log files", do_simple },
-};
-
-void
-ctl_usage(FILE *fp)
-{
-	size_t i;
-	char buf[64];
-
-	fprintf(fp, "usage: netctl [-s SOCKET] [-c CONFIG] [--json] COMMAND "
-	    "[ARGS]\n\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		snprintf(buf, sizeof(buf), "%s %s", commands[i].name,
-		    commands[i].args);
-		fprintf(fp, "  %-30s %s\n", buf, commands[i].help);
-	}
-	fprintf(fp, "\nexit status: 0 ok, 1 failed, 2 usage, 3 not running, "
-	    "4 permission denied\n");
-}
 
 int
-ctl_run_command(int argc, char *argv[])
+ctl_run(const struct cmd_req *req)
 {
-	size_t i;
+	if (runners[req->id] == NULL)
+		errx(EXIT_FAILED, "%s: not implemented in this netctl",
+		    cmd_table[req->id].name);
+	return runners[req->id](req);
+}
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, argv[0]) == 0)
-			return commands[i].fn(argc, argv);
-	warnx("unknown command '%s'", argv[0]);
-	ctl_usage(stderr);
-	return EXIT_USAGE;
+/* The request line: the command's words without netctl's own flags. */
+static const char *
+wire(const struct cmd_req *req)
+{
+	static char line[128];
+
+	if (cmd_format(req, line, sizeof(line)) == -1)
+		errx(EXIT_FAILED, "%s: request too long",
+		    cmd_table[req->id].name);
+	return line;
 }
 
 /* Send, print --json verbatim, or hand back the reply when it is ok. */
@@ -100,38 +79,43 @@ request(const char *line, int timeout_ms, int *rc)
 }
 
 static int
-no_args(int argc, char **argv)
+do_help(const struct cmd_req *req)
 {
-	if (argc == 1)
-		return 0;
-	warnx("%s takes no arguments", argv[0]);
-	return -1;
+	if (req->topic == CMD_NONE)
+		ctl_usage(stdout);
+	else
+		ctl_help(req->topic, stdout);
+	return EXIT_OK;
 }
 
 static int
-do_simple(int argc, char **argv)
+do_simple(const struct cmd_req *req)
 {
 	json_t *r;
 	int rc;
 
-	if (no_args(argc, argv) == -1)
-		return EXIT_USAGE;
-	if ((r = request(argv[0], REQUEST_TIMEOUT_MS, &rc)) == NULL)
+	if ((r = request(wire(req), REQUEST_TIMEOUT_MS, &rc)) == NULL)
 		return rc;
 	if (opts.json)
 		goto out;
-	if (strcmp(argv[0], "ping") == 0)
+	switch (req->id) {
+	case CMD_PING:
 		printf("pong (netd pid %d)\n", (int)json_integer_value(
 		    json_object_get(r, "pid")));
-	else if (strcmp(argv[0], "version") == 0)
+		break;
+	case CMD_VERSION:
 		printf("netd %s (control protocol %d), netctl %s\n",
 		    json_string_value(json_object_get(r, "version")),
 		    (int)json_integer_value(json_object_get(r, "protocol")),
 		    NETD_VERSION);
-	else if (strcmp(argv[0], "config") == 0)
+		break;
+	case CMD_CONFIG:
 		config_print(r, stdout);
-	else if (strcmp(argv[0], "reopen") == 0)
+		break;
+	default:
 		printf("%s\n", json_string_value(json_object_get(r, "note")));
+		break;
+	}
 out:
 	json_decref(r);
 	return rc;
@@ -147,31 +131,15 @@ on_interrupt(int sig)
 }
 
 static int
-do_status(int argc, char **argv)
+do_status(const struct cmd_req *req)
 {
 	struct sigaction sa;
-	double secs = 2;
-	char *end;
+	double secs = req->watch;
 	json_t *r;
-	int rc, watch = 0;
+	int rc, watch = (req->flags & CMD_FL_WATCH) != 0;
 
-	if (argc >= 2 && strcmp(argv[1], "--watch") == 0) {
-		watch = 1;
-		if (argc == 3) {
-			secs = strtod(argv[2], &end);
-			if (*end != '\0' || secs < 0.1 || secs > 3600) {
-				warnx("--watch takes seconds "
-				    "from 0.1 to 3600");
-				return EXIT_USAGE;
-			}
-		} else if (argc > 3) {
-			ctl_usage(stderr);
-			return EXIT_USAGE;
-		}
-	} else if (no_args(argc, argv) == -1)
-		return EXIT_USAGE;
 	if (!watch) {
-		if ((r = request("status", REQUEST_TIMEOUT_MS, &rc)) == NULL)
+		if ((r = request(wire(req), REQUEST_TIMEOUT_MS, &rc)) == NULL)
 			return rc;
 		if (!opts.json)
 			status_print(r, stdout);
@@ -180,12 +148,13 @@ do_status(int argc, char **argv)
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_interrupt;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1)
+		err(EXIT_FAILED, "sigaction");
 	while (!interrupted) {
 		if (!opts.json)
 			fputs("\033[H\033[2J", stdout);	/* home, clear */
-		if ((r = request("status", REQUEST_TIMEOUT_MS, &rc)) == NULL)
+		if ((r = request(wire(req), REQUEST_TIMEOUT_MS, &rc)) == NULL)
 			return rc;
 		if (!opts.json) {
 			status_print(r, stdout);
@@ -209,20 +178,14 @@ print_lines(json_t *arr, const char *prefix, FILE *fp)
 }
 
 static int
-do_reload(int argc, char **argv)
+do_reload(const struct cmd_req *req)
 {
-	int dry = 0, rc;
+	int dry = (req->flags & CMD_FL_DRY_RUN) != 0, rc;
 	json_t *r, *changes;
 	char *raw;
 
-	if (argc == 2 && strcmp(argv[1], "--dry-run") == 0)
-		dry = 1;
-	else if (argc != 1) {
-		warnx("usage: reload [--dry-run]");
-		return EXIT_USAGE;
-	}
-	r = ctl_request(dry ? "reload --dry-run" : "reload",
-	    CONTROL_RELOAD_WAIT_MS + REQUEST_TIMEOUT_MS, &raw);
+	r = ctl_request(wire(req), CONTROL_RELOAD_WAIT_MS + REQUEST_TIMEOUT_MS,
+	    &raw);
 	if (opts.json)
 		fputs(raw, stdout);
 	free(raw);
@@ -249,18 +212,12 @@ do_reload(int argc, char **argv)
 }
 
 static int
-do_scale(int argc, char **argv)
+do_scale(const struct cmd_req *req)
 {
-	char line[64];
 	json_t *r;
 	int rc;
 
-	if (argc != 2) {
-		warnx("usage: scale N|+N|-N");
-		return EXIT_USAGE;
-	}
-	snprintf(line, sizeof(line), "scale %.40s", argv[1]);
-	if ((r = request(line, REQUEST_TIMEOUT_MS, &rc)) == NULL)
+	if ((r = request(wire(req), REQUEST_TIMEOUT_MS, &rc)) == NULL)
 		return rc;
 	if (!opts.json)
 		printf("pool size %d -> %d\n",
@@ -292,22 +249,14 @@ process_alive(pid_t pid)
 }
 
 static int
-do_stop(int argc, char **argv)
+do_stop(const struct cmd_req *req)
 {
-	int graceful = 0, rc;
+	int graceful = (req->flags & CMD_FL_GRACEFUL) != 0, rc;
 	uint64_t deadline;
 	json_t *r;
 	pid_t pid;
 
-	if (argc == 2 && (strcmp(argv[1], "--graceful") == 0 ||
-	    strcmp(argv[1], "graceful") == 0))
-		graceful = 1;
-	else if (argc != 1) {
-		warnx("usage: stop [--graceful]");
-		return EXIT_USAGE;
-	}
-	if ((r = request(graceful ? "stop graceful" : "stop",
-	    REQUEST_TIMEOUT_MS, &rc)) == NULL)
+	if ((r = request(wire(req), REQUEST_TIMEOUT_MS, &rc)) == NULL)
 		return rc;
 	pid = (pid_t)json_integer_value(json_object_get(r, "pid"));
 	json_decref(r);

@@ -2,7 +2,11 @@
 #ifndef NETCTL_H
 #define NETCTL_H
 
+#include <stdio.h>
+
 #include <jansson.h>
+
+#include "cmd.h"
 
 struct ctl_opts {
 	const char	*socket;
@@ -17,8 +21,11 @@ extern struct ctl_opts opts;
 json_t	*ctl_request(const char *line, int timeout_ms, char **raw);
 /* A failed reply: one line on stderr, exit status from its code. */
 int	ctl_failed(json_t *reply);
-int	ctl_run_command(int argc, char *argv[]);
+/* Run a parsed command (commands.c): its exit status. */
+int	ctl_run(const struct cmd_req *req);
+/* Every command and option; one command's synopsis, flags and access. */
 void	ctl_usage(FILE *fp);
+void	ctl_help(enum cmd_id id, FILE *fp);
 
 /* Human output of the status document. */
 void	status_print(json_t *doc, FILE *fp);

@@ -94,11 +94,16 @@ workers_table(json_t *arr, FILE *fp)
 		snprintf(slot, sizeof(slot), "%lld", jint(w, "slot"));
 		snprintf(gen, sizeof(gen), "%lld", jint(w, "generation"));
 		note[0] = '\0';
-		if (strcmp(state, "backoff") == 0) {
-			snprintf(note, sizeof(note), "%s; failures %lld; "
-			    "retry in %.1fs", jstr(w, "last_exit"),
-			    jint(w, "failures"), json_real_value(
-			    json_object_get(w, "retry_in")));
+		if (strcmp(state, "backoff") == 0 ||
+		    strcmp(state, "failed") == 0) {
+			if (strcmp(state, "failed") == 0)
+				snprintf(note, sizeof(note), "%s; until a "
+				    "reload", jstr(w, "last_exit"));
+			else
+				snprintf(note, sizeof(note), "%s; failures "
+				    "%lld; retry in %.1fs", jstr(w, "last_exit"),
+				    jint(w, "failures"), json_real_value(
+				    json_object_get(w, "retry_in")));
 			table_add(&t, slot, "-", gen, state, "-", "-", "-",
 			    "-", "-", "-", note);
 			continue;
@@ -143,6 +148,9 @@ status_print(json_t *doc, FILE *fp)
 	    jint(p, "total"), jint(p, "target"), jint(p, "busy"),
 	    jint(p, "idle"), jint(p, "starting"), jint(p, "draining"),
 	    jint(p, "backoff"));
+	if (jint(p, "failed") > 0)
+		fprintf(fp, "             %lld failed: see the workers' notes\n",
+		    jint(p, "failed"));
 	fprintf(fp, "     Spares: %lld..%lld idle, at most %lld workers\n\n",
 	    jint(p, "min_spare"), jint(p, "max_spare"),
 	    jint(p, "max_workers"));

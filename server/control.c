@@ -25,7 +25,6 @@
 #include "io.h"
 #include "log.h"
 #include "master.h"
-#include "pool.h"
 #include "privs.h"
 #include "proto.h"
 #include "status.h"
@@ -33,6 +32,7 @@
 
 static int ctl_fd = -1;
 static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static pid_t ctl_owner;		/* the process that made the socket */
 static struct client clients[CONTROL_MAX_CLIENTS];
 
 
@@ -97,6 +97,8 @@ control_open(const struct netd_config *cfg)
 	mode_t old;
 	int fd, i;
 
+	if (client_handlers_check() == -1)
+		return -1;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		clients[i].fd = -1;
 	memset(&sun, 0, sizeof(sun));
@@ -163,6 +165,7 @@ control_open(const struct netd_config *cfg)
 	socket_acl(sun.sun_path, cfg);
 	strlcpy(ctl_path, sun.sun_path, sizeof(ctl_path));
 	ctl_fd = fd;
+	ctl_owner = getpid();
 	log_info("control socket %s", ctl_path);
 	return 0;
 }
@@ -196,7 +199,7 @@ control_close_all(void)
 		close(ctl_fd);
 		ctl_fd = -1;
 		/* Only the master removes the socket, and only its own. */
-		if (getpid() == sb->master_pid && ctl_path[0] != '\0')
+		if (getpid() == ctl_owner && ctl_path[0] != '\0')
 			unlink(ctl_path);
 	}
 }
@@ -305,7 +308,7 @@ client_accept(void)
 		c->uid = cred.uid;
 		c->gid = cred.gid;
 		c->pid = cred.pid;
-		c->access = peer_access(master.cfg, cred.uid, cred.gid);
+		c->access = peer_access(master_config(), cred.uid, cred.gid);
 	}
 }
 
@@ -466,7 +469,7 @@ control_tick(void)
 		c = &clients[i];
 		if (c->fd == -1)
 			continue;
-		if (c->waiting && pool_generation_ready()) {
+		if (c->waiting && master_serving()) {
 			doc = c->pending;
 			c->pending = NULL;
 			c->waiting = 0;

@@ -33,6 +33,8 @@ void	client_reply(struct client *c, json_t *doc);
 /* Reply {"ok": false, "code": code, "error": message}. */
 void	reply_error(struct client *c, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* Does every command of the table have a handler?  -1 if not. */
+int	client_handlers_check(void);
 /* One request line: check access, run the command (control_cmd.c). */
 void	client_request(struct client *c);
 

@@ -1,6 +1,8 @@
 /*
- * The control commands: one row each in the table, with whether it
- * changes anything (then it needs admin access and is audited).
+ * The master's side of the control commands: a handler per row of the
+ * command table (lib/cmd.c), which also says who may run each one and
+ * whether it is audited; the request line is parsed by the same function
+ * netctl parses its command line with.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,41 +13,51 @@
 
 #include <jansson.h>
 
+#include "cmd.h"
 #include "control_client.h"
 #include "io.h"
 #include "log.h"
 #include "master.h"
 #include "pool.h"
 #include "proto.h"
+#include "report.h"
 #include "status.h"
 #include "version.h"
 
-struct cmd {
-	const char	*name;
-	int		 mutating;
-	void		(*fn)(struct client *, int, char **);
-	const char	*args;
+typedef void	cmd_fn(struct client *, const struct cmd_req *);
+
+static cmd_fn	cmd_ping, cmd_version, cmd_status, cmd_config, cmd_reload,
+		cmd_scale, cmd_stop, cmd_reopen;
+
+/* Indexed by the table's ids; netctl's own commands (help) have none. */
+static cmd_fn *const handlers[CMD_COUNT] = {
+	[CMD_PING] = cmd_ping,
+	[CMD_VERSION] = cmd_version,
+	[CMD_STATUS] = cmd_status,
+	[CMD_CONFIG] = cmd_config,
+	[CMD_RELOAD] = cmd_reload,
+	[CMD_SCALE] = cmd_scale,
+	[CMD_STOP] = cmd_stop,
+	[CMD_REOPEN] = cmd_reopen,
 };
 
-static void	cmd_ping(struct client *, int, char **);
-static void	cmd_version(struct client *, int, char **);
-static void	cmd_status(struct client *, int, char **);
-static void	cmd_config(struct client *, int, char **);
-static void	cmd_reload(struct client *, int, char **);
-static void	cmd_scale(struct client *, int, char **);
-static void	cmd_stop(struct client *, int, char **);
-static void	cmd_reopen(struct client *, int, char **);
+/*
+ * A row added to the table without a handler here must not get as far
+ * as a client: netd refuses to start (control_open() asks).
+ */
+int
+client_handlers_check(void)
+{
+	int i;
 
-static const struct cmd commands[] = {
-	{ "ping",	0, cmd_ping,	"" },
-	{ "version",	0, cmd_version,	"" },
-	{ "status",	0, cmd_status,	"" },
-	{ "config",	0, cmd_config,	"" },
-	{ "reload",	1, cmd_reload,	"[--dry-run]" },
-	{ "scale",	1, cmd_scale,	"N|+N|-N" },
-	{ "stop",	1, cmd_stop,	"[graceful|--graceful]" },
-	{ "reopen",	1, cmd_reopen,	"" },
-};
+	for (i = 0; i < CMD_COUNT; i++)
+		if (!cmd_table[i].local && handlers[i] == NULL) {
+			log_warnx("control command '%s' has no handler",
+			    cmd_table[i].name);
+			return -1;
+		}
+	return 0;
+}
 
 void
 reply_error(struct client *c, const char *code, const char *fmt, ...)
@@ -68,199 +80,187 @@ audit(struct client *c, const char *result)
 }
 
 static void
-cmd_ping(struct client *c, int argc, char **argv)
+cmd_ping(struct client *c, const struct cmd_req *req)
 {
-	(void)argc;
-	(void)argv;
+	(void)req;
 	client_reply(c, json_pack("{s:b, s:s, s:i}", "ok", 1, "pong", "pong",
 	    "pid", (int)getpid()));
 }
 
 static void
-cmd_version(struct client *c, int argc, char **argv)
+cmd_version(struct client *c, const struct cmd_req *req)
 {
-	(void)argc;
-	(void)argv;
+	(void)req;
 	client_reply(c, json_pack("{s:b, s:s, s:i}", "ok", 1, "version",
 	    NETD_VERSION, "protocol", CONTROL_PROTOCOL));
 }
 
 static void
-cmd_status(struct client *c, int argc, char **argv)
+cmd_status(struct client *c, const struct cmd_req *req)
 {
 	json_t *doc;
 
-	(void)argc;
-	(void)argv;
+	(void)req;
 	doc = status_json();
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
 }
 
 static void
-cmd_config(struct client *c, int argc, char **argv)
+cmd_config(struct client *c, const struct cmd_req *req)
 {
 	json_t *doc;
 
-	(void)argc;
-	(void)argv;
-	doc = config_json(master.cfg);
+	(void)req;
+	doc = config_json(master_config());
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
 }
 
-static json_t *
-report_json(const struct reload_report *rep)
-{
-	json_t *lines = json_array();
-	size_t i;
-
-	for (i = 0; i < rep->nlines; i++)
-		json_array_append_new(lines, json_string(rep->lines[i]));
-	return lines;
-}
-
 static void
-cmd_reload(struct client *c, int argc, char **argv)
+cmd_reload(struct client *c, const struct cmd_req *req)
 {
-	struct reload_report rep;
-	int dry = 0;
+	struct report rep = { 0 };
+	uint32_t from = master_generation();
+	int dry = (req->flags & CMD_FL_DRY_RUN) != 0;
 
-	if (master.stopping) {
+	if (master_stopping()) {
 		reply_error(c, CODE_FAILED, "netd is stopping: reload refused");
 		audit(c, "refused (stopping)");
-		return;
-	}
-	if (argc == 2 && (strcmp(argv[1], "--dry-run") == 0 ||
-	    strcmp(argv[1], "dry-run") == 0))
-		dry = 1;
-	else if (argc != 1) {
-		reply_error(c, CODE_USAGE, "usage: reload [--dry-run]");
 		return;
 	}
 	if (master_reload(dry, &rep) == -1) {
 		client_reply(c, json_pack("{s:b, s:s, s:s, s:o, s:i}", "ok", 0,
 		    "code", CODE_FAILED, "error", "reload refused: the "
 		    "configuration has errors; nothing changed", "errors",
-		    report_json(&rep), "generation", (int)rep.from));
+		    report_json(&rep), "generation", (int)from));
 		audit(c, "refused");
 	} else if (dry) {
 		client_reply(c, json_pack("{s:b, s:b, s:i, s:i, s:o}", "ok", 1,
-		    "dry_run", 1, "from", (int)rep.from, "to", (int)rep.to,
+		    "dry_run", 1, "from", (int)from, "to", (int)from + 1,
 		    "changes", report_json(&rep)));
 		audit(c, "ok (dry run)");
 	} else {
 		/* Answer once the new generation serves (control_tick). */
 		c->pending = json_pack("{s:b, s:i, s:i, s:o}", "ok", 1, "from",
-		    (int)rep.from, "to", (int)rep.to, "changes",
+		    (int)from, "to", (int)master_generation(), "changes",
 		    report_json(&rep));
 		c->waiting = 1;
 		c->deadline = monotonic_ms() + CONTROL_RELOAD_WAIT_MS;
 		audit(c, "ok");
 	}
-	reload_report_free(&rep);
+	report_free(&rep);
 }
 
 static void
-cmd_scale(struct client *c, int argc, char **argv)
+cmd_scale(struct client *c, const struct cmd_req *req)
 {
-	long v;
-	char *end;
-	int from = pool.target, to;
+	int from = pool_target(), to;
 
-	if (argc != 2) {
-		reply_error(c, CODE_USAGE, "usage: scale N|+N|-N");
-		return;
-	}
-	if (master.stopping) {
+	if (master_stopping()) {
 		reply_error(c, CODE_FAILED, "netd is stopping: scale refused");
 		audit(c, "refused (stopping)");
 		return;
 	}
-	errno = 0;
-	v = strtol(argv[1], &end, 10);
-	if (*argv[1] == '\0' || *end != '\0' || errno != 0 ||
-	    v < -100000 || v > 100000) {
-		reply_error(c, CODE_USAGE, "scale: '%s' is not N, +N or -N",
-		    argv[1]);
-		audit(c, "usage error");
-		return;
-	}
-	to = (argv[1][0] == '+' || argv[1][0] == '-') ? from + (int)v :
-	    (int)v;
-	if (to < 1 || to > master.cfg->max_workers) {
+	to = req->relative ? from + req->scale : req->scale;
+	if (to < 1 || to > master_config()->max_workers) {
 		reply_error(c, CODE_FAILED, "scale: %d workers is outside 1.."
-		    "%d (max_workers)", to, master.cfg->max_workers);
+		    "%d (max_workers)", to, master_config()->max_workers);
 		audit(c, "refused");
 		return;
 	}
-	master_scale(to);
+	(void)pool_scale(to);
 	client_reply(c, json_pack("{s:b, s:i, s:i}", "ok", 1, "from", from,
 	    "to", to));
 	audit(c, "ok");
 }
 
 static void
-cmd_stop(struct client *c, int argc, char **argv)
+cmd_stop(struct client *c, const struct cmd_req *req)
 {
-	int graceful = 0;
+	int graceful = (req->flags & CMD_FL_GRACEFUL) != 0;
 
-	if (argc == 2 && (strcmp(argv[1], "graceful") == 0 ||
-	    strcmp(argv[1], "--graceful") == 0))
-		graceful = 1;
-	else if (argc != 1) {
-		reply_error(c, CODE_USAGE, "usage: stop [graceful]");
-		return;
-	}
 	client_reply(c, json_pack("{s:b, s:s, s:i}", "ok", 1, "stopping",
 	    graceful ? "graceful" : "fast", "pid", (int)getpid()));
 	audit(c, "ok");
-	master_stop(graceful ? STOP_GRACEFUL : STOP_FAST);
+	master_stop(graceful);
 }
 
 static void
-cmd_reopen(struct client *c, int argc, char **argv)
+cmd_reopen(struct client *c, const struct cmd_req *req)
 {
-	(void)argc;
-	(void)argv;
+	(void)req;
 	client_reply(c, json_pack("{s:b, s:s}", "ok", 1, "note",
 	    "logs go to stderr; nothing to reopen"));
 	audit(c, "ok");
 }
 
+/*
+ * The audit line shows the request line with quotes and control
+ * characters escaped, so that no client can write a line of its own into
+ * the log; a request that parses is shown as netctl would send it.
+ */
+static void
+audit_escape(struct client *c)
+{
+	const char *p = c->in;
+	size_t o = 0;
+
+	for (; *p != '\0' && o + 5 < sizeof(c->cmd); p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			c->cmd[o++] = *p;
+		else
+			o += (size_t)snprintf(c->cmd + o, sizeof(c->cmd) - o,
+			    "\\x%02x", (unsigned char)*p);
+	}
+	c->cmd[o] = '\0';
+}
+
 void
 client_request(struct client *c)
 {
-	char *argv[8], *tok, *save = NULL;
-	const struct cmd *cmd = NULL;
-	size_t i;
-	int argc = 0;
+	char *argv[CMD_ARGS_MAX], *tok, *save = NULL, err[512];
+	char canon[sizeof(c->cmd)];
+	const struct cmd_entry *cmd;
+	struct cmd_req req;
+	int argc = 0, parsed;
 
-	strlcpy(c->cmd, c->in, sizeof(c->cmd));
-	for (tok = strtok_r(c->in, " \t\r", &save); tok != NULL && argc < 8;
-	    tok = strtok_r(NULL, " \t\r", &save))
+	audit_escape(c);
+	for (tok = strtok_r(c->in, " \t\r", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == CMD_ARGS_MAX) {
+			reply_error(c, CODE_USAGE, "request has more than %d "
+			    "words", CMD_ARGS_MAX);
+			return;
+		}
 		argv[argc++] = tok;
+	}
 	if (argc == 0) {
 		reply_error(c, CODE_USAGE, "empty request: send a command "
 		    "such as 'status'");
 		return;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, argv[0]) == 0)
-			cmd = &commands[i];
-	if (cmd == NULL) {
-		reply_error(c, CODE_USAGE, "unknown command '%.64s' (ping, "
-		    "version, status, config, reload, scale, stop, reopen)",
-		    argv[0]);
+	parsed = cmd_parse(CMD_WIRE, argc, argv, &req, err, sizeof(err)) == 0;
+	if (req.id == CMD_NONE) {
+		reply_error(c, CODE_USAGE, "%s", err);
 		return;
 	}
+	cmd = &cmd_table[req.id];
+	if (parsed && cmd_format(&req, canon, sizeof(canon)) == 0)
+		memcpy(c->cmd, canon, sizeof(c->cmd));
 	if (c->access == ACC_NONE ||
-	    (cmd->mutating && c->access != ACC_ADMIN)) {
+	    (cmd->access == CMD_ADMIN && c->access != ACC_ADMIN)) {
 		reply_error(c, CODE_DENIED, "permission denied: uid %u may "
 		    "not run '%s'%s", (unsigned)c->uid, cmd->name,
 		    c->access == ACC_READ ? " (read-only access)" : "");
 		audit(c, "denied");
 		return;
 	}
-	cmd->fn(c, argc, argv);
+	if (!parsed) {
+		reply_error(c, CODE_USAGE, "%s", err);
+		if (cmd->audit)
+			audit(c, "usage error");
+		return;
+	}
+	handlers[req.id](c, &req);
 }

@@ -94,6 +94,16 @@ fail:
 }
 
 void
+listener_remove(struct listener *l)
+{
+	if (l->addr.proto == PROTO_UNIX &&
+	    unlink(((struct sockaddr_un *)&l->addr.ss)->sun_path) == -1 &&
+	    errno != ENOENT)
+		log_warn("unlink %s", l->addr.text);
+	listener_close(l);
+}
+
+void
 listener_close(struct listener *l)
 {
 	if (l->fd == -1)

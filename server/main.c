@@ -12,7 +12,10 @@
 
 #include "config.h"
 #include "log.h"
+#include "generation.h"
 #include "master.h"
+#include "report.h"
+#include "scoreboard.h"
 #include "title.h"
 #include "version.h"
 
@@ -79,16 +82,27 @@ detach(void)
 	return 0;
 }
 
+/* Print a refused configuration: plainly for -t, as errors otherwise. */
+static void
+print_errors(const struct report *rep, int plain)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nlines; i++)
+		if (plain)
+			fprintf(stderr, "%s\n", rep->lines[i]);
+		else
+			log_msg(LOG_LVL_ERR, "%s", rep->lines[i]);
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	const char *path = NETD_DEFAULT_CONFIG, *load = NULL;
-	char *abspath = NULL;
-	struct netd_config *cfg;
-	struct config_errors errs;
-	struct reload_report rep;
+	char *abspath = NULL, *pid_file = NULL;
+	struct report rep = { 0 };
+	struct generation *g;
 	int ch, test = 0, daemonize = 0, rc;
-	size_t i;
 
 	title_init(argc, argv, envp);
 	log_init("netd");
@@ -122,42 +136,46 @@ main(int argc, char *argv[], char *envp[])
 	/* Absolute, so that a reload finds it after a chdir (-d). */
 	if ((abspath = realpath(path, NULL)) != NULL)
 		load = abspath;
-	cfg = config_load(load, &errs);
-	free(abspath);		/* config_load keeps its own copy */
-	if (cfg == NULL) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
-		if (errs.n == 0)
-			fprintf(stderr, "netd: %s: cannot load configuration\n",
-			    path);
-		fprintf(stderr, "netd: config %s has errors\n", path);
-		config_errors_free(&errs);
-		return 1;
-	}
 	if (test) {
-		memset(&rep, 0, sizeof(rep));
-		log_set_level(LOG_LVL_ERR - 1);	/* errors are printed below */
-		if (master_config_check(cfg, &rep) == -1) {
-			for (i = 0; i < rep.nlines; i++)
-				fprintf(stderr, "%s\n", rep.lines[i]);
+		g = generation_load(load, NULL, GEN_CHECK, &rep);
+		free(abspath);
+		if (g == NULL) {
+			print_errors(&rep, 1);
 			fprintf(stderr, "netd: config %s has errors\n", path);
-			reload_report_free(&rep);
-			config_free(cfg);
+			report_free(&rep);
 			return 1;
 		}
 		printf("netd: config %s ok\n", path);
-		config_free(cfg);
+		generation_free(g);
 		return 0;
 	}
+	if (scoreboard_init() == -1)
+		return 1;
+	g = generation_load(load, NULL, 0, &rep);
+	free(abspath);		/* the config keeps its own copy */
+	if (g == NULL) {
+		print_errors(&rep, 0);
+		log_msg(LOG_LVL_ERR, "config %s has errors: not started", path);
+		report_free(&rep);
+		return 1;
+	}
 	if (daemonize) {
-		if (cfg->pid_file == NULL)
-			cfg->pid_file = strdup("/run/netd/netd.pid");
+		if (g->cfg->pid_file == NULL &&
+		    (g->cfg->pid_file = strdup("/run/netd/netd.pid")) == NULL)
+			fatal("strdup");
 		if (detach() == -1)
 			fatal("detach");
 		log_pid_reset();
 	}
-	if (cfg->pid_file != NULL && write_pid_file(cfg->pid_file) == -1)
-		return 1;
-	rc = master_run(cfg);
+	if (g->cfg->pid_file != NULL) {
+		if ((pid_file = strdup(g->cfg->pid_file)) == NULL)
+			fatal("strdup");
+		if (write_pid_file(pid_file) == -1)
+			return 1;
+	}
+	rc = master_run(g);
+	if (pid_file != NULL && unlink(pid_file) == -1 && errno != ENOENT)
+		log_warn("unlink %s", pid_file);
+	free(pid_file);
 	return rc;
 }

@@ -1,10 +1,14 @@
 /*
- * The pool: a flat table of slots, one per worker, indexed like the
- * scoreboard.  The master reaps here, respawns what died (with per-slot
- * exponential backoff for workers that keep dying), keeps the pool between
- * `workers` and `max_workers` following the spare rules, retires extras
- * (idle ones first, never by force), and bounds how long old generations
- * may drain.
+ * The pool: the master's policy for its workers, over a slot table that
+ * lives in the master's own memory (workers never see it; status sees a
+ * copy published into the scoreboard's read-only view).  Respawn what
+ * died, with per-slot exponential backoff for workers that keep dying;
+ * stop a slot whose worker says it can never start (until the next
+ * reload); keep the pool between `workers` and `max_workers` by the spare
+ * rules; retire extras (idle ones first, never by force); bound how long
+ * old generations may drain.  Workers are forked and signalled only
+ * through proc.c.  What the master reads from the scoreboard is each
+ * worker's reported state, checked, used only to count idle and busy.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,140 +16,199 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "generation.h"
 #include "io.h"
 #include "log.h"
-#include "master.h"
 #include "pool.h"
-
-struct pool pool;
+#include "proc.h"
+#include "scoreboard.h"
+#include "worker.h"
 
 #define KILL_GRACE_MS	2000	/* after TERM, before KILL */
+#define FAST_STOP_MS	5000	/* TERM to KILL on a fast stop */
+
+enum slot_state {
+	SLOT_FREE,
+	SLOT_RUNNING,
+	SLOT_DRAINING,		/* old generation or stopping: finish, exit */
+	SLOT_BACKOFF,		/* died early; respawn at retry_at */
+	SLOT_FAILED,		/* cannot start; waits for a reload */
+};
+
+struct slot {
+	int		 state;
+	int		 proc;		/* proc.c handle */
+	pid_t		 pid;		/* for messages; signals go by proc */
+	uint32_t	 generation;
+	int		 retiring;	/* asked to leave; not a failure */
+	int		 term_sent;
+	uint64_t	 started;	/* monotonic ms */
+	uint64_t	 started_wall;
+	uint64_t	 deadline;	/* draining: terminate at (monotonic) */
+	uint64_t	 deadline_wall;
+	int		 drain_ms;	/* the shutdown_timeout it was given */
+	int		 fails;		/* early deaths in a row */
+	uint64_t	 delay;		/* current backoff, ms */
+	uint64_t	 retry_at;	/* monotonic */
+	uint64_t	 retry_wall;
+	char		 last_exit[96];
+};
+
+static struct slot slots[SB_SLOTS];
+static int nslots;		/* slots [nslots, SB_SLOTS) were never used */
+static const struct generation *gen;	/* the one being served */
+static int target;		/* base size: workers, or what scale set */
+static int spawn_rate = 1;	/* spare spawns per tick, doubling */
+static uint64_t last_tick;
+static struct worker_args spawn_args;
+
+static uint32_t
+current(void)
+{
+	return gen != NULL ? gen->id : 0;
+}
 
 static void
 slot_free(struct slot *s)
 {
-	int idx = (int)(s - pool.slots);
-	struct sb_worker *w = &sb->workers[idx];
+	int idx = (int)(s - slots), svc;
 
 	/* A worker that died while counted by max_connections. */
-	if (w->service >= 0 && w->service < SB_SERVICES)
-		SB_SUB(sb->services[w->service].active, 1);
-	w->service = -1;
-	w->state = SB_EMPTY;
-	w->pid = 0;
+	svc = SB_LOAD(sb->workers[idx].service);
+	if (svc >= 0 && svc < SB_SERVICES &&
+	    SB_LOAD(sb->services[svc].active) > 0)
+		SB_SUB(sb->services[svc].active, 1);
+	sb->workers[idx].service = -1;
+	sb->workers[idx].state = SB_EMPTY;
 	s->state = SLOT_FREE;
-	s->pid = 0;
+	s->proc = -1;
 	s->retiring = 0;
 	s->term_sent = 0;
 }
 
 static void
-describe_exit(int status, char *buf, size_t len)
+slot_backoff(struct slot *s, uint64_t now)
 {
-	if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)%s",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)),
-		    WCOREDUMP(status) ? ", core dumped" : "");
-	else
-		snprintf(buf, len, "exited with status %d",
-		    WEXITSTATUS(status));
-}
-
-static void
-slot_exited(struct slot *s, int status)
-{
-	int idx = (int)(s - pool.slots);
-	uint64_t now = monotonic_ms(), lived = now - s->started;
-	char why[64];
-
-	describe_exit(status, why, sizeof(why));
-	strlcpy(s->last_exit, why, sizeof(s->last_exit));
-	if (s->state == SLOT_DRAINING || s->retiring || pool.stopping ||
-	    s->generation != pool.generation) {
-		log_debug("worker %d (pid %d) %s", idx, (int)s->pid, why);
-		slot_free(s);
-		return;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		/* Recycled after max_requests: replace at once. */
-		slot_free(s);
-		s->fails = 0;
-		return;
-	}
-	if (lived >= HEALTHY_MS)
-		s->fails = 0;
 	s->fails++;
 	s->delay = BACKOFF_MIN_MS;
 	for (int i = 1; i < s->fails && s->delay < BACKOFF_MAX_MS; i++)
 		s->delay *= 2;
 	if (s->delay > BACKOFF_MAX_MS)
 		s->delay = BACKOFF_MAX_MS;
-	slot_free(s);
 	s->state = SLOT_BACKOFF;
-	s->generation = pool.generation;
+	s->generation = current();
 	s->retry_at = now + s->delay;
 	s->retry_wall = realtime_ms() + s->delay;
+}
+
+static void
+slot_exited(struct slot *s, int status, int sent)
+{
+	int idx = (int)(s - slots), code, unexpected;
+	uint64_t now = monotonic_ms(), lived = now - s->started;
+	const char *reason;
+	char why[96];
+
+	proc_describe(status, sent, why, sizeof(why));
+	strlcpy(s->last_exit, why, sizeof(s->last_exit));
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	unexpected = WIFSIGNALED(status) && WTERMSIG(status) != sent;
+	if (s->state == SLOT_DRAINING || s->retiring ||
+	    s->generation != current()) {
+		if (unexpected || (code != 0 && code != -1))
+			log_warnx("worker %d (pid %d, generation %u) %s while "
+			    "leaving", idx, (int)s->pid, s->generation, why);
+		else
+			log_debug("worker %d (pid %d, generation %u) %s", idx,
+			    (int)s->pid, s->generation, why);
+		slot_free(s);
+		return;
+	}
+	if (code == WORKER_EXIT_OK) {
+		/* Recycled after max_requests: replace at once. */
+		slot_free(s);
+		s->fails = 0;
+		return;
+	}
+	if ((reason = worker_exit_reason(code)) != NULL) {
+		slot_free(s);
+		s->state = SLOT_FAILED;
+		s->generation = current();
+		snprintf(s->last_exit, sizeof(s->last_exit), "%s (exit %d)",
+		    reason, code);
+		log_msg(LOG_LVL_ERR, "worker %d (pid %d) cannot start: %s "
+		    "(exit %d); slot stopped until the next reload", idx,
+		    (int)s->pid, reason, code);
+		return;
+	}
+	if (lived >= HEALTHY_MS)
+		s->fails = 0;
+	slot_free(s);
+	slot_backoff(s, now);
 	if (s->fails > 1)
-		log_warnx("worker %d %s after %llums (%d times in a row); "
-		    "respawning in %.1fs", idx, why, (unsigned long long)lived,
+		log_warnx("worker %d (pid %d, generation %u) %s after %llums "
+		    "(%d times in a row); respawning in %.1fs", idx,
+		    (int)s->pid, s->generation, why, (unsigned long long)lived,
 		    s->fails, (double)s->delay / 1000);
 	else
-		log_warnx("worker %d %s; respawning in %.1fs", idx, why,
+		log_warnx("worker %d (pid %d, generation %u) %s; respawning "
+		    "in %.1fs", idx, (int)s->pid, s->generation, why,
 		    (double)s->delay / 1000);
 }
 
 void
 pool_reap(void)
 {
-	pid_t pid;
-	int status, i;
+	int id, status, sent, i;
 
-	for (;;) {
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid == 0)
-			return;
-		if (pid == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno != ECHILD)
-				log_warn("waitpid");
-			return;
-		}
-		for (i = 0; i < SB_SLOTS; i++)
-			if (pool.slots[i].pid == pid &&
-			    pool.slots[i].state != SLOT_FREE)
+	while (proc_reap(&id, &status, &sent) == 1) {
+		for (i = 0; i < nslots; i++)
+			if (slots[i].state != SLOT_FREE &&
+			    slots[i].state != SLOT_BACKOFF &&
+			    slots[i].state != SLOT_FAILED &&
+			    slots[i].proc == id)
 				break;
-		if (i == SB_SLOTS) {
-			log_debug("reaped unknown child %d", (int)pid);
+		if (i == nslots) {
+			log_debug("reaped a child that has no slot");
 			continue;
 		}
-		slot_exited(&pool.slots[i], status);
+		slot_exited(&slots[i], status, sent);
 	}
 }
 
 static int
 slot_start(int idx)
 {
-	struct slot *s = &pool.slots[idx];
-	pid_t pid;
+	struct slot *s = &slots[idx];
+	int id;
 
-	pid = master_spawn(idx);
-	if (pid == -1) {
-		/* fork failed: try again later, as for a crash */
+	scoreboard_worker_reset(idx);
+	spawn_args.slot = idx;
+	spawn_args.gen = gen;
+	if ((id = proc_spawn(worker_start, &spawn_args)) == -1) {
+		log_warn("fork worker %d", idx);
+		sb->workers[idx].state = SB_EMPTY;
+		/* try again later, as for a crash */
 		s->state = SLOT_BACKOFF;
-		s->generation = pool.generation;
+		s->generation = current();
 		s->delay = BACKOFF_MAX_MS / 30;
 		s->retry_at = monotonic_ms() + s->delay;
 		s->retry_wall = realtime_ms() + s->delay;
 		strlcpy(s->last_exit, "fork failed", sizeof(s->last_exit));
 		return -1;
 	}
+	if (idx >= nslots)
+		nslots = idx + 1;
 	s->state = SLOT_RUNNING;
-	s->pid = pid;
-	s->generation = pool.generation;
+	s->proc = id;
+	s->pid = proc_pid(id);
+	s->generation = current();
 	s->retiring = 0;
 	s->term_sent = 0;
 	s->started = monotonic_ms();
+	s->started_wall = realtime_ms();
+	log_debug("worker %d started (pid %d, generation %u)", idx,
+	    (int)proc_pid(id), current());
 	return 0;
 }
 
@@ -155,12 +218,18 @@ slot_find_free(void)
 	int i;
 
 	for (i = 0; i < SB_SLOTS; i++)
-		if (pool.slots[i].state == SLOT_FREE)
+		if (slots[i].state == SLOT_FREE)
 			return i;
 	return -1;
 }
 
-/* Current-generation workers that count toward the pool size. */
+static void
+slot_signal(struct slot *s, int sig)
+{
+	if (proc_signal(s->proc, sig) == -1 && errno != ESRCH)
+		log_warn("signal %d to worker %d", sig, (int)(s - slots));
+}
+
 int
 pool_live(int *idle, int *busy)
 {
@@ -168,16 +237,16 @@ pool_live(int *idle, int *busy)
 	int i, live = 0, st;
 
 	*idle = *busy = 0;
-	for (i = 0; i < SB_SLOTS; i++) {
-		s = &pool.slots[i];
-		if (s->generation != pool.generation || s->retiring)
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
+		if (s->generation != current() || s->retiring)
 			continue;
-		if (s->state == SLOT_BACKOFF)
+		if (s->state == SLOT_BACKOFF || s->state == SLOT_FAILED)
 			live++;
 		if (s->state != SLOT_RUNNING)
 			continue;
 		live++;
-		st = sb->workers[i].state;
+		st = scoreboard_worker_state(i);
 		if (st == SB_IDLE)
 			(*idle)++;
 		else if (st == SB_BUSY)
@@ -186,72 +255,62 @@ pool_live(int *idle, int *busy)
 	return live;
 }
 
-/* Every worker process still alive, any generation. */
 int
 pool_running(void)
 {
 	int i, n = 0;
 
-	for (i = 0; i < SB_SLOTS; i++)
-		if (pool.slots[i].state == SLOT_RUNNING ||
-		    pool.slots[i].state == SLOT_DRAINING)
+	for (i = 0; i < nslots; i++)
+		if (slots[i].state == SLOT_RUNNING ||
+		    slots[i].state == SLOT_DRAINING)
 			n++;
 	return n;
 }
 
-/* Have all current-generation workers finished starting? */
 int
-pool_generation_ready(void)
+pool_ready(void)
 {
 	int i, idle, busy;
 
-	for (i = 0; i < SB_SLOTS; i++)
-		if (pool.slots[i].state == SLOT_RUNNING &&
-		    pool.slots[i].generation == pool.generation &&
-		    sb->workers[i].state == SB_STARTING)
+	for (i = 0; i < nslots; i++)
+		if (slots[i].state == SLOT_RUNNING &&
+		    slots[i].generation == current() &&
+		    scoreboard_worker_state(i) == SB_STARTING)
 			return 0;
 	return pool_live(&idle, &busy) > 0 && idle + busy > 0;
-}
-
-static void
-slot_retire(int idx)
-{
-	struct slot *s = &pool.slots[idx];
-
-	s->retiring = 1;
-	if (kill(s->pid, SIGQUIT) == -1 && errno != ESRCH)
-		log_warn("kill %d", (int)s->pid);
 }
 
 /* Retire one worker of the serving generation: idle first, then busy. */
 static int
 retire_one(void)
 {
+	struct slot *s;
 	int i, pass;
 
 	for (pass = 0; pass < 2; pass++)
-		for (i = SB_SLOTS - 1; i >= 0; i--) {
-			struct slot *s = &pool.slots[i];
-
-			if (s->generation != pool.generation || s->retiring)
+		for (i = nslots - 1; i >= 0; i--) {
+			s = &slots[i];
+			if (s->generation != current() || s->retiring)
 				continue;
-			if (s->state == SLOT_BACKOFF) {
+			if (s->state == SLOT_BACKOFF ||
+			    s->state == SLOT_FAILED) {
 				slot_free(s);
 				s->fails = 0;
 				return 0;
 			}
 			if (s->state != SLOT_RUNNING)
 				continue;
-			if (pass == 0 && sb->workers[i].state == SB_BUSY)
+			if (pass == 0 && scoreboard_worker_state(i) == SB_BUSY)
 				continue;
-			slot_retire(i);
+			s->retiring = 1;
+			slot_signal(s, SIGQUIT);
 			return 0;
 		}
 	return -1;
 }
 
-void
-pool_shrink_to(int n)
+static void
+shrink_to(int n)
 {
 	int idle, busy;
 
@@ -260,18 +319,41 @@ pool_shrink_to(int n)
 			break;
 }
 
-void
-pool_drain_generation(uint32_t older_than, int timeout_ms)
+int
+pool_target(void)
+{
+	return target;
+}
+
+int
+pool_scale(int n)
+{
+	int from = target;
+
+	if (n < 1)
+		n = 1;
+	if (gen != NULL && n > gen->cfg->max_workers)
+		n = gen->cfg->max_workers;
+	log_notice("pool size %d -> %d", from, n);
+	target = n;
+	shrink_to(n);
+	pool_maintain();
+	return from;
+}
+
+/* Workers of generations before `older_than` leave within timeout_ms. */
+static void
+drain_older(uint32_t older_than, int timeout_ms)
 {
 	uint64_t now = monotonic_ms();
 	struct slot *s;
 	int i;
 
-	for (i = 0; i < SB_SLOTS; i++) {
-		s = &pool.slots[i];
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
 		if (s->generation >= older_than)
 			continue;
-		if (s->state == SLOT_BACKOFF) {
+		if (s->state == SLOT_BACKOFF || s->state == SLOT_FAILED) {
 			slot_free(s);
 			s->fails = 0;
 			continue;
@@ -279,47 +361,80 @@ pool_drain_generation(uint32_t older_than, int timeout_ms)
 		if (s->state != SLOT_RUNNING)
 			continue;
 		s->state = SLOT_DRAINING;
+		s->drain_ms = timeout_ms;
 		s->deadline = now + (uint64_t)timeout_ms;
 		s->deadline_wall = realtime_ms() + (uint64_t)timeout_ms;
-		if (kill(s->pid, SIGQUIT) == -1 && errno != ESRCH)
-			log_warn("kill %d", (int)s->pid);
+		slot_signal(s, SIGQUIT);
 	}
 }
 
 void
-pool_signal_all(int sig)
+pool_configure(const struct generation *g)
 {
-	int i;
-
-	for (i = 0; i < SB_SLOTS; i++)
-		if ((pool.slots[i].state == SLOT_RUNNING ||
-		    pool.slots[i].state == SLOT_DRAINING) &&
-		    kill(pool.slots[i].pid, sig) == -1 && errno != ESRCH)
-			log_warn("kill %d", (int)pool.slots[i].pid);
+	gen = g;
+	target = g->cfg->workers;
+	drain_older(g->id, g->cfg->shutdown_timeout_ms);
 }
 
-/* Draining workers past their deadline: TERM, then KILL. */
-static void
-enforce_deadlines(uint64_t now)
+void
+pool_stop(int graceful, int timeout_ms)
 {
+	uint64_t now = monotonic_ms();
 	struct slot *s;
 	int i;
 
-	for (i = 0; i < SB_SLOTS; i++) {
-		s = &pool.slots[i];
+	if (graceful) {
+		drain_older(UINT32_MAX, timeout_ms);
+		return;
+	}
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
+		if (s->state == SLOT_BACKOFF || s->state == SLOT_FAILED) {
+			slot_free(s);
+			continue;
+		}
+		if (s->state != SLOT_RUNNING && s->state != SLOT_DRAINING)
+			continue;
+		s->state = SLOT_DRAINING;
+		s->term_sent = 1;
+		s->deadline = now + FAST_STOP_MS - KILL_GRACE_MS;
+		s->deadline_wall = realtime_ms() + FAST_STOP_MS;
+		slot_signal(s, SIGTERM);
+	}
+}
+
+void
+pool_kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < nslots; i++)
+		if (slots[i].state == SLOT_RUNNING ||
+		    slots[i].state == SLOT_DRAINING)
+			slot_signal(&slots[i], SIGKILL);
+}
+
+void
+pool_deadlines(void)
+{
+	uint64_t now = monotonic_ms();
+	struct slot *s;
+	int i;
+
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
 		if (s->state != SLOT_DRAINING || now < s->deadline)
 			continue;
 		if (!s->term_sent) {
 			log_warnx("worker %d (pid %d, generation %u) still busy "
 			    "after shutdown_timeout (%dms): terminating", i,
-			    (int)s->pid, s->generation,
-			    pool.shutdown_timeout_ms);
-			kill(s->pid, SIGTERM);
+			    (int)s->pid, s->generation, s->drain_ms);
+			slot_signal(s, SIGTERM);
 			s->term_sent = 1;
 		} else if (now >= s->deadline + KILL_GRACE_MS) {
 			log_warnx("worker %d (pid %d) ignored TERM: killing", i,
 			    (int)s->pid);
-			kill(s->pid, SIGKILL);
+			slot_signal(s, SIGKILL);
 			s->deadline = now + 60000;
 		}
 	}
@@ -337,8 +452,8 @@ terminate_oldest_draining(uint64_t now)
 	struct slot *s, *best = NULL;
 	int i;
 
-	for (i = 0; i < SB_SLOTS; i++) {
-		s = &pool.slots[i];
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
 		if (s->state == SLOT_DRAINING && !s->term_sent &&
 		    (best == NULL || s->deadline < best->deadline))
 			best = s;
@@ -346,9 +461,9 @@ terminate_oldest_draining(uint64_t now)
 	if (best == NULL)
 		return;
 	log_warnx("no free worker slot: terminating draining worker %d "
-	    "(pid %d, generation %u) early", (int)(best - pool.slots),
+	    "(pid %d, generation %u) early", (int)(best - slots),
 	    (int)best->pid, best->generation);
-	kill(best->pid, SIGTERM);
+	slot_signal(best, SIGTERM);
 	best->term_sent = 1;
 	best->deadline = now;
 }
@@ -357,21 +472,21 @@ void
 pool_maintain(void)
 {
 	uint64_t now = monotonic_ms();
-	int i, idx, idle, busy, live, want, n;
-	int tick = now - pool.last_tick >= 1000;
+	int i, idx, idle, busy, live, want, n, max;
+	int tick = now - last_tick >= 1000;
 
-	enforce_deadlines(now);
-	if (pool.stopping)
+	if (gen == NULL)
 		return;
-	for (i = 0; i < SB_SLOTS; i++) {
-		struct slot *s = &pool.slots[i];
+	max = gen->cfg->max_workers;
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
 
 		if (s->state == SLOT_BACKOFF && now >= s->retry_at)
 			(void)slot_start(i);
 	}
 	live = pool_live(&idle, &busy);
 	/* Never below `workers` (or the size set by scale). */
-	while (live < pool.target && live < pool.max_workers) {
+	while (live < target && live < max) {
 		if ((idx = slot_find_free()) == -1) {
 			terminate_oldest_draining(now);
 			break;
@@ -382,45 +497,44 @@ pool_maintain(void)
 	}
 	if (!tick)
 		return;
-	pool.last_tick = now;
+	last_tick = now;
 	/* Under load, keep min_spare idle workers, faster each second. */
-	if (busy > 0 && idle < pool.min_spare && live < pool.max_workers) {
-		want = pool.min_spare - idle;
-		if (want > pool.spawn_rate)
-			want = pool.spawn_rate;
-		for (n = 0; n < want && live < pool.max_workers; n++, live++)
+	if (busy > 0 && idle < gen->cfg->min_spare && live < max) {
+		want = gen->cfg->min_spare - idle;
+		if (want > spawn_rate)
+			want = spawn_rate;
+		for (n = 0; n < want && live < max; n++, live++)
 			if ((idx = slot_find_free()) == -1 ||
 			    slot_start(idx) == -1)
 				break;
-		if (pool.spawn_rate < 32)
-			pool.spawn_rate *= 2;
+		if (spawn_rate < 32)
+			spawn_rate *= 2;
 		log_info("pool: %d busy, %d idle: started %d spare workers", busy,
 		    idle, n);
 	} else
-		pool.spawn_rate = 1;
+		spawn_rate = 1;
 	/* Extras above the base size leave slowly, one a second. */
-	if (live > pool.target && idle > 0 &&
-	    (idle > pool.max_spare || busy == 0)) {
+	if (live > target && idle > 0 &&
+	    (idle > gen->cfg->max_spare || busy == 0)) {
 		(void)retire_one();
 		log_debug("pool: retiring an idle worker (%d live, %d idle)",
 		    live, idle);
 	}
 }
 
-/* Milliseconds until the pool needs looking at again. */
 int
 pool_next_timeout(void)
 {
 	uint64_t now = monotonic_ms(), next = now + 1000, t;
 	int i;
 
-	for (i = 0; i < SB_SLOTS; i++) {
-		struct slot *s = &pool.slots[i];
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
 
 		t = 0;
 		/* A worker starting: look again soon, to say ready soon. */
 		if (s->state == SLOT_RUNNING &&
-		    sb->workers[i].state == SB_STARTING)
+		    scoreboard_worker_state(i) == SB_STARTING)
 			t = now + 10;
 		else if (s->state == SLOT_BACKOFF)
 			t = s->retry_at;
@@ -431,4 +545,48 @@ pool_next_timeout(void)
 			next = t;
 	}
 	return next <= now ? 0 : (int)(next - now);
+}
+
+void
+pool_publish(void)
+{
+	struct sb_view *v = scoreboard_view();
+	struct sbv_slot *o;
+	struct slot *s;
+	int i;
+
+	v->target = target;
+	if (gen != NULL) {
+		v->min_spare = gen->cfg->min_spare;
+		v->max_spare = gen->cfg->max_spare;
+		v->max_workers = gen->cfg->max_workers;
+	}
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
+		o = &v->slots[i];
+		switch (s->state) {
+		case SLOT_RUNNING:
+			o->state = s->retiring ? SBV_RETIRING : SBV_RUNNING;
+			break;
+		case SLOT_DRAINING:
+			o->state = SBV_DRAINING;
+			break;
+		case SLOT_BACKOFF:
+			o->state = SBV_BACKOFF;
+			break;
+		case SLOT_FAILED:
+			o->state = SBV_FAILED;
+			break;
+		default:
+			o->state = SBV_FREE;
+		}
+		o->pid = s->state == SLOT_RUNNING || s->state == SLOT_DRAINING ?
+		    s->pid : 0;
+		o->generation = s->generation;
+		o->started_ms = s->started_wall;
+		o->deadline_ms = s->deadline_wall;
+		o->retry_ms = s->retry_wall;
+		o->fails = s->fails;
+		strlcpy(o->last_exit, s->last_exit, sizeof(o->last_exit));
+	}
 }

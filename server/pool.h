@@ -1,38 +1,43 @@
-/* The worker pool as the master sees it: slots, respawn, backoff, spares. */
+/* The worker pool: the master's policy for how many workers, and which. */
 #ifndef NETD_POOL_H
 #define NETD_POOL_H
 
 #include <stdint.h>
-#include <sys/types.h>
 
-#include "scoreboard.h"
-
-struct pool {
-	struct slot	*slots;		/* in the scoreboard */
-	uint32_t	 generation;	/* the serving generation */
-	int		 target;	/* base size: workers, scale */
-	int		 min_spare, max_spare, max_workers;
-	int		 shutdown_timeout_ms;
-	int		 stopping;	/* no respawns */
-	int		 spawn_rate;	/* spare spawns per tick, doubling */
-	uint64_t	 last_tick;
-	uint64_t	 last_retire;
-};
-
-extern struct pool pool;
+struct generation;
 
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		30000
 #define HEALTHY_MS		60000	/* alive this long: failures forgiven */
 
-void	pool_reap(void);
+/*
+ * Serve generation g from now on: its settings apply, the pool goes back
+ * to its `workers`, workers of older generations drain for up to its
+ * shutdown_timeout, and slots that failed to start get another try.
+ */
+void	pool_configure(const struct generation *g);
+/* Start, retire and respawn workers as the spare rules say. */
 void	pool_maintain(void);
-void	pool_shrink_to(int n);
-void	pool_drain_generation(uint32_t older_than, int timeout_ms);
-void	pool_signal_all(int sig);
+/* Reap workers that ended. */
+void	pool_reap(void);
+/* Set the pool size (clamped to 1..max_workers); the size before. */
+int	pool_scale(int n);
+int	pool_target(void);
+/* Stopping: TERM everything (fast), or QUIT and drain (graceful). */
+void	pool_stop(int graceful, int timeout_ms);
+/* Draining workers past their deadline: TERM, then KILL. */
+void	pool_deadlines(void);
+/* Past the stop deadline. */
+void	pool_kill_all(void);
+/* Current-generation workers; idle and busy ones among them. */
 int	pool_live(int *idle, int *busy);
+/* Worker processes alive, any generation. */
 int	pool_running(void);
-int	pool_generation_ready(void);
+/* Have the current generation's workers all started? */
+int	pool_ready(void);
+/* Milliseconds until the pool needs looking at again. */
 int	pool_next_timeout(void);
+/* Write the slot table into the scoreboard's view, for status. */
+void	pool_publish(void);
 
 #endif

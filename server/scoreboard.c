@@ -1,16 +1,25 @@
 /*
- * The scoreboard lives in an anonymous shared mapping made before the first
- * fork, so every worker writes its own slot and the master reads them all
- * for status.  Counters touched by several processes use atomics.
+ * The scoreboard's two mappings.  The read-write one is anonymous shared
+ * memory: every worker writes its row and the counters there.  The view
+ * lives in a memfd: the master maps it read-write and then seals it
+ * against any further writable mapping, so a worker, which maps it again
+ * read-only and unmaps the copy fork gave it, cannot make it writable
+ * (not with mprotect, not through a new mapping).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "io.h"
 #include "log.h"
 #include "scoreboard.h"
 
 struct scoreboard *sb;
+const struct sb_view *sbv;
+static struct sb_view *view;	/* writable: the master's */
+static int view_fd = -1;
 
 int
 scoreboard_init(void)
@@ -25,21 +34,77 @@ scoreboard_init(void)
 	}
 	sb = p;
 	memset(sb, 0, sizeof(*sb));
+	view_fd = memfd_create("netd-view", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (view_fd == -1) {
+		log_warn("scoreboard: memfd_create");
+		return -1;
+	}
+	if (ftruncate(view_fd, (off_t)sizeof(*view)) == -1) {
+		log_warn("scoreboard: ftruncate %zu bytes", sizeof(*view));
+		return -1;
+	}
+	p = mmap(NULL, sizeof(*view), PROT_READ | PROT_WRITE, MAP_SHARED,
+	    view_fd, 0);
+	if (p == MAP_FAILED) {
+		log_warn("scoreboard: mmap %zu bytes", sizeof(*view));
+		return -1;
+	}
+	/* This mapping stays writable; no other can ever be. */
+	if (fcntl(view_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) == -1) {
+		log_warn("scoreboard: sealing the view");
+		return -1;
+	}
+	view = p;
+	sbv = view;
+	for (int i = 0; i < SB_SLOTS; i++)
+		sb->workers[i].service = -1;
+	return 0;
+}
+
+struct sb_view *
+scoreboard_view(void)
+{
+	return view;
+}
+
+int
+scoreboard_view_fd(void)
+{
+	return view_fd;
+}
+
+int
+scoreboard_attach(void)
+{
+	void *p;
+
+	p = mmap(NULL, sizeof(*view), PROT_READ, MAP_SHARED, view_fd, 0);
+	if (p == MAP_FAILED) {
+		log_warn("scoreboard: mmap the view read-only");
+		return -1;
+	}
+	if (munmap(view, sizeof(*view)) == -1) {
+		log_warn("scoreboard: munmap");
+		return -1;
+	}
+	view = NULL;
+	sbv = p;
+	if (close(view_fd) == -1)
+		log_warn("scoreboard: close");
+	view_fd = -1;
 	return 0;
 }
 
 void
-scoreboard_worker_reset(int slot, pid_t pid, uint32_t generation)
+scoreboard_worker_reset(int slot)
 {
 	struct sb_worker *w = &sb->workers[slot];
 
 	memset(w, 0, sizeof(*w));
-	w->pid = pid;
-	w->generation = generation;
 	w->state = SB_STARTING;
-	w->listener = -1;
 	w->service = -1;
-	w->started_ms = w->since_ms = realtime_ms();
+	w->since_ms = realtime_ms();
 }
 
 void
@@ -61,36 +126,57 @@ scoreboard_set_state(int slot, int state, const char *service,
 }
 
 int
+scoreboard_worker_state(int slot)
+{
+	int st;
+
+	if (slot < 0 || slot >= SB_SLOTS)
+		return SB_EMPTY;
+	st = SB_LOAD(sb->workers[slot].state);
+	return st >= 0 && st < SB_NSTATES ? st : SB_EMPTY;
+}
+
+/* Master only: a row for a listener's name and counters. */
+int
 scoreboard_listener_alloc(int proto, const char *addr, const char *service)
 {
-	struct sb_listener *l;
+	struct sbv_listener *l;
 	int i;
 
 	for (i = 0; i < SB_LISTENERS; i++) {
-		l = &sb->listeners[i];
+		l = &view->listeners[i];
 		if (l->in_use)
 			continue;
 		memset(l, 0, sizeof(*l));
-		l->in_use = 1;
+		memset(&sb->listeners[i], 0, sizeof(sb->listeners[i]));
 		l->proto = proto;
 		strlcpy(l->addr, addr, sizeof(l->addr));
 		strlcpy(l->service, service, sizeof(l->service));
+		l->in_use = 1;
 		return i;
 	}
 	return -1;
 }
 
 void
+scoreboard_listener_rename(int idx, const char *service)
+{
+	if (idx >= 0 && idx < SB_LISTENERS)
+		strlcpy(view->listeners[idx].service, service,
+		    sizeof(view->listeners[idx].service));
+}
+
+void
 scoreboard_listener_free(int idx)
 {
 	if (idx >= 0 && idx < SB_LISTENERS)
-		sb->listeners[idx].in_use = 0;
+		view->listeners[idx].in_use = 0;
 }
 
 /*
  * The counters of a service by name.  Only the master creates entries
- * (create = 1), at start and reload, before workers fork: workers only
- * look them up, so no two processes race to create one.
+ * (create = 1), at start and reload, before workers fork; workers get
+ * the index with their listeners and never look a name up.
  */
 int
 scoreboard_service_index(const char *name, int create)
@@ -98,8 +184,8 @@ scoreboard_service_index(const char *name, int create)
 	int i, free_idx = -1;
 
 	for (i = 0; i < SB_SERVICES; i++) {
-		if (sb->services[i].in_use) {
-			if (strcmp(sb->services[i].name, name) == 0)
+		if (sbv->services[i].in_use) {
+			if (strcmp(sbv->services[i].name, name) == 0)
 				return i;
 		} else if (free_idx == -1)
 			free_idx = i;
@@ -107,45 +193,40 @@ scoreboard_service_index(const char *name, int create)
 	if (free_idx == -1 || !create)
 		return -1;
 	memset(&sb->services[free_idx], 0, sizeof(sb->services[0]));
-	sb->services[free_idx].in_use = 1;
-	strlcpy(sb->services[free_idx].name, name,
-	    sizeof(sb->services[0].name));
+	strlcpy(view->services[free_idx].name, name,
+	    sizeof(view->services[0].name));
+	view->services[free_idx].in_use = 1;
 	return free_idx;
 }
 
 const char *
 sb_state_name(int state)
 {
-	switch (state) {
-	case SB_EMPTY:
-		return "empty";
-	case SB_STARTING:
-		return "starting";
-	case SB_IDLE:
-		return "idle";
-	case SB_BUSY:
-		return "busy";
-	case SB_EXITING:
-		return "exiting";
-	}
-	return "?";
+	static const char *const names[SB_NSTATES] = {
+		[SB_EMPTY] = "empty",
+		[SB_STARTING] = "starting",
+		[SB_IDLE] = "idle",
+		[SB_BUSY] = "busy",
+		[SB_EXITING] = "exiting",
+	};
+
+	return state >= 0 && state < SB_NSTATES ? names[state] : "?";
 }
 
-/* What status calls slot i: the master's view first, then the worker's. */
 const char *
-slot_state_name(int i)
+sbv_slot_state_name(int state)
 {
-	const struct slot *s = &sb->slots[i];
-
-	switch (s->state) {
-	case SLOT_DRAINING:
+	switch (state) {
+	case SBV_RUNNING:
+		return "running";
+	case SBV_RETIRING:
+		return "retiring";
+	case SBV_DRAINING:
 		return "draining";
-	case SLOT_BACKOFF:
+	case SBV_BACKOFF:
 		return "backoff";
-	case SLOT_RUNNING:
-		if (s->retiring)
-			return "retiring";
-		return sb_state_name(sb->workers[i].state);
+	case SBV_FAILED:
+		return "failed";
 	}
 	return "free";
 }

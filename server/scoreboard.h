@@ -1,4 +1,15 @@
-/* The scoreboard: worker slots and counters in memory shared by all processes. */
+/*
+ * The scoreboard: what workers report and what the master publishes, in
+ * two shared mappings made before the first fork.
+ *
+ *  - sb (read-write in every process): each worker's own row and the
+ *    per-listener and per-service counters.  A worker can write all of
+ *    it, so the master reads from it only counts to show, never a pid, an
+ *    index it acts on unchecked, or anything it decides on.
+ *  - sbv, the view (written by the master alone): master, pool, slots
+ *    (pids, backoff, deadlines), listener and service names.  Workers map
+ *    it read-only from a sealed memfd, so none can forge what status shows.
+ */
 #ifndef NETD_SCOREBOARD_H
 #define NETD_SCOREBOARD_H
 
@@ -19,6 +30,7 @@ enum sb_state {
 	SB_IDLE,
 	SB_BUSY,
 	SB_EXITING,
+	SB_NSTATES
 };
 
 /* Why a datagram got no reply. */
@@ -31,15 +43,12 @@ enum sb_drop {
 	DROP_NREASONS
 };
 
+/* A worker's own row. */
 struct sb_worker {
-	pid_t		 pid;
 	int		 state;		/* enum sb_state */
-	uint32_t	 generation;
-	int		 listener;	/* serving on, or -1 */
-	int		 service;	/* index in services[] counted, or -1 */
+	int		 service;	/* service counters held, or -1 */
 	char		 service_name[NETD_NAME_MAX];
 	char		 peer[PEER_TEXT_MAX];
-	uint64_t	 started_ms;	/* process start, wall clock */
 	uint64_t	 since_ms;	/* current state since, wall clock */
 	uint64_t	 requests;
 	uint64_t	 bytes_in;
@@ -48,11 +57,7 @@ struct sb_worker {
 	uint64_t	 accepts;	/* connections or datagrams taken */
 };
 
-struct sb_listener {
-	int		 in_use;
-	int		 proto;		/* enum listen_proto */
-	char		 addr[ADDR_TEXT_MAX];
-	char		 service[NETD_NAME_MAX];
+struct sb_listener_count {
 	uint64_t	 connections;	/* accepted / datagrams received */
 	uint64_t	 errors;	/* accept or service errors */
 	uint64_t	 refused;	/* allow or max_connections */
@@ -61,73 +66,93 @@ struct sb_listener {
 	uint64_t	 drops[DROP_NREASONS];
 };
 
-struct sb_service {
-	char		 name[NETD_NAME_MAX];
-	int		 in_use;
+struct sb_service_count {
 	int		 active;	/* connections being served now */
 	uint64_t	 connections;
 	uint64_t	 refused_busy;
 };
 
-enum slot_state {
-	SLOT_FREE,
-	SLOT_RUNNING,
-	SLOT_DRAINING,		/* old generation or stopping: finish, exit */
-	SLOT_BACKOFF,		/* died early; respawn at retry_at */
+struct scoreboard {
+	struct sb_worker	 workers[SB_SLOTS];
+	struct sb_listener_count listeners[SB_LISTENERS];
+	struct sb_service_count	 services[SB_SERVICES];
 };
 
-struct slot {
-	int		 state;
+/* The master's view of a slot, as status shows it. */
+enum sbv_slot_state {
+	SBV_FREE,
+	SBV_RUNNING,
+	SBV_RETIRING,		/* asked to leave: pool shrinking */
+	SBV_DRAINING,		/* old generation or stopping: finish, exit */
+	SBV_BACKOFF,		/* died early; respawn at retry */
+	SBV_FAILED,		/* cannot start; waits for a reload */
+};
+
+struct sbv_slot {
+	int		 state;		/* enum sbv_slot_state */
 	pid_t		 pid;
 	uint32_t	 generation;
-	int		 retiring;	/* asked to leave; not a failure */
-	int		 term_sent;
-	uint64_t	 started;	/* monotonic ms */
-	uint64_t	 deadline;	/* draining: terminate at (monotonic) */
-	uint64_t	 deadline_wall;
+	uint64_t	 started_ms;	/* wall clock */
+	uint64_t	 deadline_ms;	/* draining: terminated at (wall) */
+	uint64_t	 retry_ms;	/* backoff: respawn at (wall) */
 	int		 fails;		/* early deaths in a row */
-	uint64_t	 delay;		/* current backoff, ms */
-	uint64_t	 retry_at;	/* monotonic */
-	uint64_t	 retry_wall;
-	char		 last_exit[64];
+	char		 last_exit[96];
 };
 
-/* What only the master knows, published for status. */
-struct sb_master {
+struct sbv_listener {
+	int		 in_use;
+	int		 proto;		/* enum listen_proto */
+	char		 addr[ADDR_TEXT_MAX];
+	char		 service[NETD_NAME_MAX];
+};
+
+struct sbv_service {
+	int		 in_use;
+	char		 name[NETD_NAME_MAX];
+};
+
+struct sb_view {
+	pid_t		 master_pid;
+	uint64_t	 master_start_ms;
+	uint32_t	 generation;
+	int		 stopping;
 	int		 target;
 	int		 min_spare, max_spare, max_workers;
-	int		 stopping;
 	uint64_t	 reloads;
 	uint64_t	 reload_failures;
 	uint64_t	 reload_ms;	/* wall clock of the last reload */
 	int		 reload_ok;
 	char		 reload_msg[256];
 	char		 config[1024];
-};
-
-struct scoreboard {
-	uint64_t	 master_start_ms;
-	pid_t		 master_pid;
-	uint32_t	 generation;
-	struct sb_listener listeners[SB_LISTENERS];
-	struct sb_service  services[SB_SERVICES];
-	struct sb_worker   workers[SB_SLOTS];
-	struct slot	   slots[SB_SLOTS];
-	struct sb_master   master;
+	struct sbv_slot	 slots[SB_SLOTS];
+	struct sbv_listener listeners[SB_LISTENERS];
+	struct sbv_service services[SB_SERVICES];
 };
 
 extern struct scoreboard *sb;
+extern const struct sb_view *sbv;
 
+/* Master: make both mappings; the view stays writable here only. */
 int	scoreboard_init(void);
-void	scoreboard_worker_reset(int slot, pid_t pid, uint32_t generation);
+struct sb_view *scoreboard_view(void);
+/* Worker: map the view read-only and forget the writable one. */
+int	scoreboard_attach(void);
+/* The descriptor a worker keeps until scoreboard_attach(). */
+int	scoreboard_view_fd(void);
+
+void	scoreboard_worker_reset(int slot);
 void	scoreboard_set_state(int slot, int state, const char *service,
 	    const char *peer);
+/* A worker's state as it reports it, checked: SB_EMPTY if nonsense. */
+int	scoreboard_worker_state(int slot);
+
 int	scoreboard_listener_alloc(int proto, const char *addr,
 	    const char *service);
+void	scoreboard_listener_rename(int idx, const char *service);
 void	scoreboard_listener_free(int idx);
 int	scoreboard_service_index(const char *name, int create);
 const char *sb_state_name(int state);
-const char *slot_state_name(int slot);
+const char *sbv_slot_state_name(int state);
 
 /* Counters shared between processes. */
 #define SB_ADD(field, n)	__atomic_add_fetch(&(field), (n), __ATOMIC_RELAXED)

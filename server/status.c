@@ -35,23 +35,25 @@ static json_t *
 listeners_json(void)
 {
 	json_t *arr = json_array(), *o, *d;
-	struct sb_listener *l;
+	const struct sbv_listener *m;
+	struct sb_listener_count *l;
 	const char *p;
 	int i, j;
 
 	for (i = 0; i < SB_LISTENERS; i++) {
+		m = &sbv->listeners[i];
 		l = &sb->listeners[i];
-		if (!l->in_use)
+		if (!m->in_use)
 			continue;
 		d = json_object();
 		for (j = 0; j < DROP_NREASONS; j++)
 			json_object_set_new(d, drop_names[j],
 			    json_integer((json_int_t)SB_LOAD(l->drops[j])));
-		p = strrchr(l->addr, ':');
+		p = strrchr(m->addr, ':');
 		o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}",
-		    "address", l->addr,
-		    "proto", proto_name(l->proto),
-		    "service", l->service,
+		    "address", m->addr,
+		    "proto", proto_name(m->proto),
+		    "service", m->service,
 		    "connections", (json_int_t)SB_LOAD(l->connections),
 		    "errors", (json_int_t)SB_LOAD(l->errors),
 		    "refused", (json_int_t)SB_LOAD(l->refused),
@@ -60,7 +62,7 @@ listeners_json(void)
 		    "drops", d);
 		if (o == NULL)
 			continue;
-		if (l->proto != PROTO_UNIX && p != NULL)
+		if (m->proto != PROTO_UNIX && p != NULL)
 			json_object_set_new(o, "port", json_integer(atoi(p + 1)));
 		json_array_append_new(arr, o);
 	}
@@ -71,14 +73,15 @@ static json_t *
 services_json(void)
 {
 	json_t *arr = json_array(), *o;
-	struct sb_service *s;
+	struct sb_service_count *s;
 	int i;
 
 	for (i = 0; i < SB_SERVICES; i++) {
-		s = &sb->services[i];
-		if (!s->in_use)
+		if (!sbv->services[i].in_use)
 			continue;
-		o = json_pack("{s:s, s:i, s:I, s:I}", "name", s->name,
+		s = &sb->services[i];
+		o = json_pack("{s:s, s:i, s:I, s:I}", "name",
+		    sbv->services[i].name,
 		    "active", SB_LOAD(s->active),
 		    "connections", (json_int_t)SB_LOAD(s->connections),
 		    "refused_busy", (json_int_t)SB_LOAD(s->refused_busy));
@@ -88,45 +91,60 @@ services_json(void)
 	return arr;
 }
 
+enum { N_IDLE, N_BUSY, N_STARTING, N_DRAINING, N_BACKOFF, N_FAILED, N_MAX };
+
+/* What status calls a slot: the master's view first, then the worker's. */
+static const char *
+slot_state(const struct sbv_slot *s, int worker_state)
+{
+	if (s->state == SBV_RUNNING)
+		return sb_state_name(worker_state);
+	return sbv_slot_state_name(s->state);
+}
+
 static json_t *
-workers_json(uint64_t now, int counts[6])
+workers_json(uint64_t now, int counts[N_MAX])
 {
 	json_t *arr = json_array(), *o;
 	const struct sb_worker *w;
-	const struct slot *s;
+	const struct sbv_slot *s;
 	const char *st;
-	int i;
+	int i, ws;
 
 	for (i = 0; i < SB_SLOTS; i++) {
-		s = &sb->slots[i];
-		if (s->state == SLOT_FREE)
+		s = &sbv->slots[i];
+		if (s->state == SBV_FREE)
 			continue;
 		w = &sb->workers[i];
-		st = slot_state_name(i);
-		if (s->state == SLOT_BACKOFF) {
-			counts[4]++;
+		ws = scoreboard_worker_state(i);
+		st = slot_state(s, ws);
+		if (s->state == SBV_BACKOFF || s->state == SBV_FAILED) {
+			counts[s->state == SBV_BACKOFF ? N_BACKOFF :
+			    N_FAILED]++;
 			o = json_pack("{s:i, s:n, s:i, s:s, s:s, s:i, s:f, "
 			    "s:o}", "slot", i, "pid", "generation",
 			    (int)s->generation, "state", st,
 			    "last_exit", s->last_exit, "failures", s->fails,
-			    "retry_in", s->retry_wall > now ?
-			    (double)(s->retry_wall - now) / 1000 : 0.0,
-			    "retry_at", iso_time(s->retry_wall));
+			    "retry_in", s->state == SBV_BACKOFF &&
+			    s->retry_ms > now ?
+			    (double)(s->retry_ms - now) / 1000 : 0.0,
+			    "retry_at", s->state == SBV_BACKOFF ?
+			    iso_time(s->retry_ms) : json_null());
 			if (o != NULL)
 				json_array_append_new(arr, o);
 			continue;
 		}
-		if (s->state == SLOT_DRAINING)
-			counts[3]++;
-		else if (w->state == SB_BUSY)
-			counts[1]++;
-		else if (w->state == SB_IDLE)
-			counts[0]++;
+		if (s->state == SBV_DRAINING)
+			counts[N_DRAINING]++;
+		else if (ws == SB_BUSY)
+			counts[N_BUSY]++;
+		else if (ws == SB_IDLE)
+			counts[N_IDLE]++;
 		else
-			counts[2]++;
+			counts[N_STARTING]++;
 		o = json_pack("{s:i, s:i, s:i, s:s, s:s?, s:s?, s:f, s:I, "
 		    "s:I, s:I, s:I, s:I}",
-		    "slot", i, "pid", (int)w->pid,
+		    "slot", i, "pid", (int)s->pid,
 		    "generation", (int)s->generation, "state", st,
 		    "service", w->service_name[0] ? w->service_name : NULL,
 		    "peer", w->peer[0] ? w->peer : NULL,
@@ -139,9 +157,9 @@ workers_json(uint64_t now, int counts[6])
 		    "accepts", (json_int_t)w->accepts);
 		if (o == NULL)
 			continue;
-		if (s->state == SLOT_DRAINING)
+		if (s->state == SBV_DRAINING)
 			json_object_set_new(o, "deadline",
-			    iso_time(s->deadline_wall));
+			    iso_time(s->deadline_ms));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -151,40 +169,40 @@ json_t *
 status_json(void)
 {
 	uint64_t now = realtime_ms();
-	const struct sb_master *m = &sb->master;
 	json_t *doc, *workers, *reload = json_null();
-	int counts[6] = { 0 };	/* idle busy starting draining backoff */
+	int counts[N_MAX] = { 0 };
 
 	workers = workers_json(now, counts);
-	if (m->reload_ms != 0)
+	if (sbv->reload_ms != 0)
 		reload = json_pack("{s:o, s:b, s:s}", "time",
-		    iso_time(m->reload_ms), "ok", m->reload_ok, "message",
-		    m->reload_msg);
+		    iso_time(sbv->reload_ms), "ok", sbv->reload_ok, "message",
+		    sbv->reload_msg);
 	doc = json_pack("{s:{s:s, s:i, s:s, s:f, s:o, s:s, s:i, s:o, s:I, "
-	    "s:I}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}, "
-	    "s:o, s:o, s:o}",
+	    "s:I}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+	    "s:i}, s:o, s:o, s:o}",
 	    "netd",
 	    "version", NETD_VERSION,
-	    "pid", (int)sb->master_pid,
-	    "state", m->stopping ? "stopping" : "running",
-	    "uptime", (double)(now - sb->master_start_ms) / 1000,
-	    "started", iso_time(sb->master_start_ms),
-	    "config", m->config,
-	    "generation", (int)sb->generation,
+	    "pid", (int)sbv->master_pid,
+	    "state", sbv->stopping ? "stopping" : "running",
+	    "uptime", (double)(now - sbv->master_start_ms) / 1000,
+	    "started", iso_time(sbv->master_start_ms),
+	    "config", sbv->config,
+	    "generation", (int)sbv->generation,
 	    "last_reload", reload,
-	    "reloads", (json_int_t)m->reloads,
-	    "reload_failures", (json_int_t)m->reload_failures,
+	    "reloads", (json_int_t)sbv->reloads,
+	    "reload_failures", (json_int_t)sbv->reload_failures,
 	    "pool",
-	    "target", m->target,
-	    "total", counts[0] + counts[1] + counts[2],
-	    "busy", counts[1],
-	    "idle", counts[0],
-	    "starting", counts[2],
-	    "draining", counts[3],
-	    "backoff", counts[4],
-	    "min_spare", m->min_spare,
-	    "max_spare", m->max_spare,
-	    "max_workers", m->max_workers,
+	    "target", sbv->target,
+	    "total", counts[N_IDLE] + counts[N_BUSY] + counts[N_STARTING],
+	    "busy", counts[N_BUSY],
+	    "idle", counts[N_IDLE],
+	    "starting", counts[N_STARTING],
+	    "draining", counts[N_DRAINING],
+	    "backoff", counts[N_BACKOFF],
+	    "failed", counts[N_FAILED],
+	    "min_spare", sbv->min_spare,
+	    "max_spare", sbv->max_spare,
+	    "max_workers", sbv->max_workers,
 	    "listeners", listeners_json(),
 	    "services", services_json(),
 	    "workers", workers);

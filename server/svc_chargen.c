@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "service.h"
 
 #define CHARGEN_FIRST	32

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "conn.h"
 #include "service.h"
 
 #define DAYTIME_MAX	512	/* longest line, CRLF included */

@@ -3,6 +3,7 @@
  * closes; UDP datagrams get no answer (no serve_dgram: service_dgram then
  * sends nothing).
  */
+#include "conn.h"
 #include "service.h"
 
 #define DISCARD_CHUNK	(64 * 1024)

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "conn.h"
 #include "service.h"
 
 #define ECHO_CHUNK	(64 * 1024)

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "conn.h"
 #include "service.h"
 
 /* Expand the reply template around msg into out; the length, or -1. */

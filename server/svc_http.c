@@ -18,6 +18,7 @@
 #include "io.h"
 #include "metrics.h"
 #include "jsonget.h"
+#include "conn.h"
 #include "service.h"
 #include "status.h"
 #include "version.h"
@@ -188,11 +189,11 @@ page(FILE *fp, json_t *st)
 	}
 	fprintf(fp, "</td></tr>\n<tr><th>pool</th><td>%lld workers (target "
 	    "%lld): %lld busy, %lld idle, %lld starting, %lld draining, "
-	    "%lld backing off</td></tr>\n<tr><th>spares</th><td>%lld..%lld "
-	    "idle, at most %lld workers</td></tr>\n</table>\n",
+	    "%lld backing off, %lld failed</td></tr>\n<tr><th>spares</th><td>"
+	    "%lld..%lld idle, at most %lld workers</td></tr>\n</table>\n",
 	    jint(p, "total"), jint(p, "target"), jint(p, "busy"),
 	    jint(p, "idle"), jint(p, "starting"), jint(p, "draining"),
-	    jint(p, "backoff"), jint(p, "min_spare"), jint(p, "max_spare"),
+	    jint(p, "backoff"), jint(p, "failed"), jint(p, "min_spare"), jint(p, "max_spare"),
 	    jint(p, "max_workers"));
 	page_listeners(fp, json_object_get(st, "listeners"));
 	page_workers(fp, json_object_get(st, "workers"));

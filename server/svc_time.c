@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conn.h"
 #include "service.h"
 
 #define SECS_1900_TO_1970	2208988800ULL

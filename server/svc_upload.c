@@ -29,6 +29,7 @@
 #include "io.h"
 #include "log.h"
 #include "privs.h"
+#include "conn.h"
 #include "service.h"
 
 #define UPLOAD_CHUNK	(64 * 1024)

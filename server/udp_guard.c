@@ -31,7 +31,6 @@
 #include "io.h"
 #include "log.h"
 #include "scoreboard.h"
-#include "service.h"
 #include "udp_guard.h"
 
 #define GUARD_SETS	1024
@@ -125,18 +124,18 @@ name_hash(const char *s)
 static void
 cache_ports(void)
 {
-	const struct sb_listener *l;
+	const struct sbv_listener *l;
 	const char *colon;
 	long port;
 	int i;
 
-	if (cache.valid && cache.generation == SB_LOAD(sb->generation))
+	if (cache.valid && cache.generation == SB_LOAD(sbv->generation))
 		return;
-	cache.generation = SB_LOAD(sb->generation);
+	cache.generation = SB_LOAD(sbv->generation);
 	cache.valid = 1;
 	cache.nports = 0;
 	for (i = 0; i < SB_LISTENERS; i++) {
-		l = &sb->listeners[i];
+		l = &sbv->listeners[i];
 		if (!l->in_use || l->proto != PROTO_UDP)
 			continue;
 		if ((colon = strrchr(l->addr, ':')) == NULL)

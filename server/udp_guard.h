@@ -7,6 +7,12 @@
 #include "config.h"
 
 /*
+ * The shared rate-limit table, mapped by the master before the first
+ * fork; -1 if it cannot be.
+ */
+int	udp_guard_init(void);
+
+/*
  * May svc answer a datagram from peer?  -1 if it may (and a reply is
  * counted against the peer's rate), otherwise the enum sb_drop reason.
  */

@@ -5,15 +5,19 @@
  * scoreboard counts returns from epoll_wait ("wakeups") against what was
  * taken ("accepts"); a worker the kernel wakes and puts back to sleep
  * without epoll_wait returning is not seen there, so wakeups is a lower
- * bound (the tests also count context switches).  It
- * serves one connection or datagram at a time, recycles after
- * max_requests, drains on QUIT, stops at once on TERM, and leaves when the
- * master is gone (the life pipe reads EOF).
+ * bound (the tests also count context switches).  It serves one
+ * connection or datagram at a time (conn.c), recycles after
+ * max_requests, drains on QUIT, stops at once on TERM, and leaves when
+ * the master is gone (the life pipe reads EOF).
+ *
+ * Before anything else a worker closes every descriptor it inherited but
+ * its listeners, the life pipe and stderr (the master's control socket
+ * and clients, its pidfds), maps the scoreboard's view read-only, and
+ * drops privileges.  A failure there is permanent: it exits with a code
+ * from worker.h that tells the master not to try again until a reload.
  */
 #include <errno.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,20 +25,42 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conn.h"
+#include "generation.h"
 #include "io.h"
 #include "log.h"
 #include "privs.h"
+#include "proc.h"
 #include "scoreboard.h"
-#include "service.h"
 #include "title.h"
 #include "worker.h"
 
 #define LIFE_EVENT	UINT32_MAX
 #define NEVENTS		16
 
-volatile sig_atomic_t worker_stop_now;
-static volatile sig_atomic_t worker_draining;
+static volatile sig_atomic_t worker_stop_now;	/* TERM: drop everything */
+static volatile sig_atomic_t worker_draining;	/* QUIT: finish, leave */
 static int worker_slot;
+
+static const struct {
+	int		 code;
+	const char	*reason;
+} exit_reasons[] = {
+	{ WORKER_EXIT_PRIVS,	"cannot drop privileges" },
+	{ WORKER_EXIT_SETUP,	"cannot set up its event loop" },
+	{ WORKER_EXIT_FDS,	"cannot close inherited descriptors" },
+};
+
+const char *
+worker_exit_reason(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(exit_reasons) / sizeof(exit_reasons[0]); i++)
+		if (exit_reasons[i].code == code)
+			return exit_reasons[i].reason;
+	return NULL;
+}
 
 static void
 worker_signal(int sig)
@@ -71,14 +97,7 @@ worker_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
-void
-worker_set_busy(const char *service, const char *peer)
-{
-	scoreboard_set_state(worker_slot, SB_BUSY, service, peer);
-	title_set("worker %d %s %s", worker_slot, service, peer);
-}
-
-void
+static void
 worker_set_idle(void)
 {
 	scoreboard_set_state(worker_slot, SB_IDLE, NULL, NULL);
@@ -86,16 +105,62 @@ worker_set_idle(void)
 	    worker_draining ? "draining" : "idle");
 }
 
-static void
+static void __attribute__((noreturn))
 worker_exit(int code)
 {
 	scoreboard_set_state(worker_slot, SB_EXITING, NULL, NULL);
 	_exit(code);
 }
 
+static int
+fd_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Close every descriptor but those in keep (sorted here). */
+static int
+close_others(int *keep, size_t n)
+{
+	unsigned int from = 0;
+	size_t i;
+
+	qsort(keep, n, sizeof(*keep), fd_cmp);
+	for (i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned int)keep[i] < from)
+			continue;
+		if ((unsigned int)keep[i] > from &&
+		    close_range(from, (unsigned int)keep[i] - 1, 0) == -1)
+			return -1;
+		from = (unsigned int)keep[i] + 1;
+	}
+	return close_range(from, ~0U, 0);
+}
+
+/* Keep stdio, the listeners, the life pipe and the view until mapped. */
+static int
+worker_close_fds(const struct generation *g)
+{
+	size_t i, n = 0;
+	int *keep, rc;
+
+	if ((keep = calloc(g->nls + 5, sizeof(*keep))) == NULL)
+		return -1;
+	keep[n++] = STDIN_FILENO;
+	keep[n++] = STDOUT_FILENO;
+	keep[n++] = STDERR_FILENO;
+	keep[n++] = proc_life_fd();
+	keep[n++] = scoreboard_view_fd();
+	for (i = 0; i < g->nls; i++)
+		keep[n++] = g->ls[i].fd;
+	rc = close_others(keep, n);
+	free(keep);
+	return rc;
+}
+
 /* Take one connection from a stream listener; 1 if one was served. */
 static int
-worker_accept(const struct netd_config *cfg, struct listener *l)
+worker_accept(const struct listener *l)
 {
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
@@ -126,9 +191,7 @@ worker_accept(const struct netd_config *cfg, struct listener *l)
 		}
 	}
 	sb->workers[worker_slot].accepts++;
-	sb->workers[worker_slot].listener = l->sb;
-	service_stream(worker_slot, l->sb, fd, &cfg->services[l->svc], &peer,
-	    len);
+	conn_stream(l, fd, &peer, len);
 	if (close(fd) == -1)
 		log_debug("close: %s", strerror(errno));
 	return 1;
@@ -136,7 +199,7 @@ worker_accept(const struct netd_config *cfg, struct listener *l)
 
 /* Take one datagram; 1 if one was handled. */
 static int
-worker_recv(const struct netd_config *cfg, struct listener *l)
+worker_recv(const struct listener *l)
 {
 	static char buf[65536];
 	struct sockaddr_storage peer;
@@ -151,20 +214,18 @@ worker_recv(const struct netd_config *cfg, struct listener *l)
 		return 0;
 	}
 	sb->workers[worker_slot].accepts++;
-	sb->workers[worker_slot].listener = l->sb;
-	service_dgram(worker_slot, l->sb, l->fd, &cfg->services[l->svc], buf,
-	    (size_t)n, &peer, len);
+	conn_dgram(l, buf, (size_t)n, &peer, len);
 	return 1;
 }
 
-/* Serve the ready listeners; the number served.  Sets *leaving. */
-static int
-worker_events(const struct netd_config *cfg, struct listener *ls,
-    struct epoll_event *evs, int n, int *leaving)
+/* Serve the ready listeners.  Sets *leaving. */
+static void
+worker_events(const struct generation *g, struct epoll_event *evs, int n,
+    int *leaving)
 {
 	struct sb_worker *w = &sb->workers[worker_slot];
-	int i, served = 0, ok;
-	size_t k;
+	const struct listener *l;
+	int i, ok;
 
 	for (i = 0; i < n && !worker_stop_now; i++) {
 		if (evs[i].data.u32 == LIFE_EVENT) {
@@ -174,70 +235,88 @@ worker_events(const struct netd_config *cfg, struct listener *ls,
 			*leaving = 1;
 			continue;
 		}
-		k = evs[i].data.u32;
-		ok = ls[k].addr.proto == PROTO_UDP ? worker_recv(cfg, &ls[k]) :
-		    worker_accept(cfg, &ls[k]);
+		if (evs[i].data.u32 >= g->nls)
+			continue;
+		l = &g->ls[evs[i].data.u32];
+		ok = l->addr.proto == PROTO_UDP ? worker_recv(l) :
+		    worker_accept(l);
 		if (!ok)
 			continue;
-		served++;
 		w->requests++;
-		w->listener = -1;
 		/* A datagram (or a refused peer) never made us busy. */
 		if (w->state != SB_IDLE)
 			worker_set_idle();
-		if (cfg->max_requests > 0 &&
-		    w->requests >= (uint64_t)cfg->max_requests && !*leaving) {
+		if (g->cfg->max_requests > 0 &&
+		    w->requests >= (uint64_t)g->cfg->max_requests &&
+		    !*leaving) {
 			log_info("worker %d: served %llu requests "
 			    "(max_requests), recycling", worker_slot,
 			    (unsigned long long)w->requests);
 			*leaving = 1;
 		}
 	}
-	return served;
 }
 
-void
-worker_main(int slot, uint32_t generation, const struct netd_config *cfg,
-    struct listener *ls, size_t nls, int life_fd)
+static int
+worker_epoll(const struct generation *g)
 {
-	struct epoll_event ev, evs[NEVENTS];
-	struct sb_worker *w = &sb->workers[slot];
-	int ep, n, leaving = 0;
+	struct epoll_event ev;
 	size_t k;
+	int ep;
 
-	worker_slot = slot;
-	worker_signals();
-	title_set("worker %d starting", slot);
-	if (privs_drop(cfg) == -1)
-		worker_exit(2);
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		log_warn("worker %d: epoll_create1", slot);
-		worker_exit(2);
+		log_warn("worker %d: epoll_create1", worker_slot);
+		return -1;
 	}
-	for (k = 0; k < nls; k++) {
+	for (k = 0; k < g->nls; k++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 		ev.data.u32 = (uint32_t)k;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, ls[k].fd, &ev) == -1) {
-			log_warn("worker %d: epoll_ctl %s", slot,
-			    ls[k].addr.text);
-			worker_exit(2);
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, g->ls[k].fd, &ev) == -1) {
+			log_warn("worker %d: epoll_ctl %s", worker_slot,
+			    g->ls[k].addr.text);
+			return -1;
 		}
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.u32 = LIFE_EVENT;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, life_fd, &ev) == -1) {
-		log_warn("worker %d: epoll_ctl life pipe", slot);
-		worker_exit(2);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, proc_life_fd(), &ev) == -1) {
+		log_warn("worker %d: epoll_ctl life pipe", worker_slot);
+		return -1;
 	}
-	log_debug("worker %d (pid %d, generation %u) ready", slot,
-	    (int)getpid(), generation);
+	return ep;
+}
+
+void
+worker_start(void *arg)
+{
+	const struct worker_args *a = arg;
+	const struct generation *g = a->gen;
+	struct epoll_event evs[NEVENTS];
+	int ep, n, leaving = 0;
+
+	worker_slot = a->slot;
+	conn_init(worker_slot);
+	worker_signals();
+	title_set("worker %d starting", worker_slot);
+	if (worker_close_fds(g) == -1) {
+		log_warn("worker %d: close_range", worker_slot);
+		worker_exit(WORKER_EXIT_FDS);
+	}
+	if (scoreboard_attach() == -1)
+		worker_exit(WORKER_EXIT_SETUP);
+	if (privs_drop(g->cfg) == -1)
+		worker_exit(WORKER_EXIT_PRIVS);
+	if ((ep = worker_epoll(g)) == -1)
+		worker_exit(WORKER_EXIT_SETUP);
+	log_debug("worker %d (pid %d, generation %u) ready", worker_slot,
+	    (int)getpid(), g->id);
 	worker_set_idle();
 
 	for (;;) {
 		if (worker_stop_now)
-			worker_exit(0);
+			worker_exit(WORKER_EXIT_OK);
 		if (worker_draining || leaving) {
 			/*
 			 * Serve what is already pending before leaving: an
@@ -246,17 +325,17 @@ worker_main(int slot, uint32_t generation, const struct netd_config *cfg,
 			 * client could wait on a queue nobody watches.
 			 */
 			if ((n = epoll_wait(ep, evs, NEVENTS, 0)) > 0)
-				(void)worker_events(cfg, ls, evs, n, &leaving);
-			worker_exit(0);
+				worker_events(g, evs, n, &leaving);
+			worker_exit(WORKER_EXIT_OK);
 		}
 		n = epoll_wait(ep, evs, NEVENTS, -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("worker %d: epoll_wait", slot);
-			worker_exit(2);
+			log_warn("worker %d: epoll_wait", worker_slot);
+			worker_exit(1);
 		}
-		w->wakeups++;
-		(void)worker_events(cfg, ls, evs, n, &leaving);
+		sb->workers[worker_slot].wakeups++;
+		worker_events(g, evs, n, &leaving);
 	}
 }

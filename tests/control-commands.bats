@@ -38,10 +38,10 @@ ctl_pid() {
 	[[ "$VERSION" =~ ^[0-9]+\.[0-9]+ ]]
 	run ctl version
 	assert_success
-	assert_output "netd $VERSION (control protocol 1), netctl $VERSION"
+	assert_output "netd $VERSION (control protocol 2), netctl $VERSION"
 	run ctl --json version
 	assert_success
-	assert_equal "$(jq -c '[.ok, .version, .protocol]' <<<"$output")" "[true,\"$VERSION\",1]"
+	assert_equal "$(jq -c '[.ok, .version, .protocol]' <<<"$output")" "[true,\"$VERSION\",2]"
 }
 
 @test "status --json: the master's pid, generation, real listener ports, pool" {
@@ -218,7 +218,7 @@ ctl_pid() {
 	hold_start held "$PORT"
 	bg stopper "$NETCTL" -s "$SOCK" stop --graceful
 	# netctl waits while the client is in.
-	wait_until 20 grep -q 'command="stop graceful" result=ok' "$LOG"
+	wait_until 20 grep -q 'command="stop --graceful" result=ok' "$LOG"
 	wait_eq 20 1 eval 'ps -o pid= --ppid "$NETD_PID" | wc -l'
 	[[ ! -s "$BATS_TEST_TMPDIR/stopper.rc" ]]
 	hold_release held

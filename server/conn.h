@@ -1,0 +1,49 @@
+/* One client connection or datagram in a worker, from accept to the access line. */
+#ifndef NETD_CONN_H
+#define NETD_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "addr.h"
+#include "config.h"
+
+struct listener;
+
+struct conn {
+	int			 fd;
+	const struct listener	*l;
+	const struct service_conf *svc;		/* l->svc */
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+	char			 peer_text[PEER_TEXT_MAX];
+	uint64_t		 start_ms;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+	char			 result[64];	/* for the access line */
+};
+
+/* The worker's slot: the scoreboard row connections are counted in. */
+void	conn_init(int slot);
+/*
+ * Serve a connection accepted on l: allow list, max_connections, the
+ * busy title and state, the service, counters, the access line.  The
+ * caller closes fd.
+ */
+void	conn_stream(const struct listener *l, int fd,
+	    const struct sockaddr_storage *peer, socklen_t peerlen);
+/* Answer (or drop) one datagram received on l. */
+void	conn_dgram(const struct listener *l, const void *data, size_t len,
+	    const struct sockaddr_storage *peer, socklen_t peerlen);
+
+/* I/O for services: idle timeout, byte counters, stop on TERM. */
+ssize_t	conn_read(struct conn *c, void *buf, size_t len);
+/* conn_read with a timeout of its own (ms; a deadline for a request). */
+ssize_t	conn_read_ms(struct conn *c, void *buf, size_t len, int timeout_ms);
+int	conn_write(struct conn *c, const void *buf, size_t len);
+int	conn_write_str(struct conn *c, const char *s);
+void	conn_set_result(struct conn *c, const char *result);
+
+#endif

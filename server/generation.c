@@ -1,0 +1,321 @@
+/*
+ * Configuration generations.  Start, `netd -t`, reload and a dry run all
+ * load through generation_load(): parse, check what parsing cannot (users,
+ * groups, what each service type needs), then build the listener set
+ * from the previous generation, which is only read: a listener whose
+ * configured address it already has is taken over (same socket, same
+ * queue, same counters); the rest are bound.  generation_commit() then
+ * closes what the new generation did not take over.  A generation that
+ * fails anywhere leaves the previous one exactly as it was.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "generation.h"
+#include "log.h"
+#include "privs.h"
+#include "scoreboard.h"
+#include "service.h"
+
+/* The line of the key an error message names ("key 'dir': ..."). */
+static int
+err_key_line(const struct service_conf *svc, const char *err)
+{
+	char key[32];
+
+	if (sscanf(err, "key '%31[a-z_]'", key) == 1)
+		return service_key_line(svc, key);
+	return svc->line;
+}
+
+/* What a configuration needs beyond parsing: users, service types. */
+static int
+generation_check(const struct netd_config *cfg, struct report *rep)
+{
+	const struct service_conf *svc;
+	const struct service_type *st;
+	char err[512];
+	size_t i;
+	int ok = 1;
+
+	if (privs_check(cfg, err, sizeof(err)) == -1) {
+		report_add(rep, "%s", err);
+		ok = 0;
+	}
+	for (i = 0; i < cfg->nservices; i++) {
+		svc = &cfg->services[i];
+		if ((st = service_type(svc->type)) == NULL) {
+			report_add(rep, "%s:%d: service '%s': type %s is not "
+			    "available in this build", cfg->path, svc->line,
+			    svc->name, svc_type_name(svc->type));
+			ok = 0;
+			continue;
+		}
+		if (st->check != NULL &&
+		    st->check(cfg, svc, err, sizeof(err)) == -1) {
+			report_add(rep, "%s:%d: %s", cfg->path,
+			    err_key_line(svc, err), err);
+			ok = 0;
+		}
+	}
+	return ok ? 0 : -1;
+}
+
+/*
+ * Is old listener o the one configured as l?  The same configured text;
+ * for port 0 (a port the kernel chose) also the same service, since the
+ * text alone says nothing about which socket it was.
+ */
+static int
+listener_same(const struct listener *o, const struct listener *l)
+{
+	if (strcmp(o->conf, l->conf) != 0)
+		return 0;
+	if (l->addr.proto == PROTO_UNIX ||
+	    sockaddr_port((const struct sockaddr *)&l->addr.ss) != 0)
+		return 1;
+	return strcmp(o->svc->name, l->svc->name) == 0;
+}
+
+/* Undo a failed build: close what it opened, free its rows. */
+static void
+listeners_undo(struct generation *g, const struct generation *prev)
+{
+	size_t i, k;
+
+	for (i = 0; i < g->nls; i++) {
+		for (k = 0; prev != NULL && k < prev->nls; k++)
+			if (prev->ls[k].fd == g->ls[i].fd)
+				break;
+		if (g->ls[i].fd < 0 || (prev != NULL && k < prev->nls))
+			continue;	/* not ours, or taken over */
+		listener_remove(&g->ls[i]);
+		scoreboard_listener_free(g->ls[i].sb);
+	}
+}
+
+/* Bind, or take over from prev, every configured address. */
+static int
+listeners_build(struct generation *g, const struct generation *prev,
+    int dry_run, struct report *rep)
+{
+	const struct netd_config *cfg = g->cfg;
+	const struct service_conf *svc;
+	struct listener *l;
+	size_t i, j, k, total = 0;
+	char *taken = NULL, err[512];
+
+	for (i = 0; i < cfg->nservices; i++)
+		total += cfg->services[i].nlistens;
+	g->ls = calloc(total ? total : 1, sizeof(*g->ls));
+	if (prev != NULL && prev->nls > 0)
+		taken = calloc(prev->nls, 1);
+	if (g->ls == NULL || (prev != NULL && prev->nls > 0 && taken == NULL)) {
+		report_add(rep, "out of memory");
+		free(taken);
+		return -1;
+	}
+	for (i = 0; i < cfg->nservices; i++) {
+		svc = &cfg->services[i];
+		for (j = 0; j < svc->nlistens; j++) {
+			l = &g->ls[g->nls];
+			l->addr = svc->listens[j];
+			strlcpy(l->conf, svc->listens[j].text, sizeof(l->conf));
+			l->svc = svc;
+			l->type = service_type(svc->type);
+			l->fd = -1;
+			l->sb = -1;
+			l->svc_sb = -1;
+			for (k = 0; prev != NULL && k < prev->nls; k++)
+				if (!taken[k] && listener_same(&prev->ls[k], l))
+					break;
+			if (prev != NULL && k < prev->nls) {
+				taken[k] = 1;
+				l->addr = prev->ls[k].addr;
+				l->fd = prev->ls[k].fd;
+				l->sb = prev->ls[k].sb;
+				g->nls++;
+				continue;
+			}
+			if (dry_run) {
+				report_add(rep, "would open %s (service %s)",
+				    l->addr.text, svc->name);
+				g->nls++;
+				continue;
+			}
+			if (listener_open(l, err, sizeof(err)) == -1) {
+				report_add(rep, "%s:%d: key 'listen': cannot "
+				    "listen on %s", cfg->path,
+				    svc->listen_lines[j], err);
+				goto fail;
+			}
+			g->nls++;
+			l->sb = scoreboard_listener_alloc(l->addr.proto,
+			    l->addr.text, svc->name);
+			if (l->sb == -1) {
+				report_add(rep, "%s:%d: key 'listen': more "
+				    "than %d listeners", cfg->path,
+				    svc->listen_lines[j], SB_LISTENERS);
+				goto fail;
+			}
+			log_info("listening on %s (service %s)", l->addr.text,
+			    svc->name);
+			if (prev != NULL)
+				report_add(rep, "opened %s (service %s)",
+				    l->addr.text, svc->name);
+		}
+	}
+	for (k = 0; dry_run && prev != NULL && k < prev->nls; k++)
+		if (!taken[k])
+			report_add(rep, "would close %s", prev->ls[k].addr.text);
+	free(taken);
+	return 0;
+fail:
+	listeners_undo(g, prev);
+	free(taken);
+	return -1;
+}
+
+/* Counters for every service, found or made before workers fork. */
+static void
+services_resolve(struct generation *g, int create)
+{
+	size_t i;
+
+	for (i = 0; i < g->nls; i++) {
+		g->ls[i].svc_sb = scoreboard_service_index(g->ls[i].svc->name,
+		    create);
+		if (g->ls[i].svc_sb == -1 && create)
+			log_warnx("service '%s': no room for its counters "
+			    "(%d services since start)", g->ls[i].svc->name,
+			    SB_SERVICES);
+	}
+}
+
+static void
+service_changes(const struct netd_config *a, const struct netd_config *b,
+    struct report *rep)
+{
+	const struct service_conf *s, *t;
+	size_t i, j;
+
+	for (i = 0; i < b->nservices; i++) {
+		t = &b->services[i];
+		for (j = 0; j < a->nservices; j++)
+			if (strcmp(a->services[j].name, t->name) == 0)
+				break;
+		if (j == a->nservices) {
+			report_add(rep, "service %s added", t->name);
+			continue;
+		}
+		s = &a->services[j];
+#define DIFF_STR(x, y) (((x) == NULL) != ((y) == NULL) || \
+	((x) != NULL && strcmp((x), (y)) != 0))
+		if (s->type != t->type || DIFF_STR(s->greeting, t->greeting) ||
+		    DIFF_STR(s->reply, t->reply) || DIFF_STR(s->dir, t->dir) ||
+		    DIFF_STR(s->format, t->format) ||
+		    DIFF_STR(s->timezone, t->timezone) ||
+		    s->idle_timeout_ms != t->idle_timeout_ms ||
+		    s->max_line != t->max_line || s->nallow != t->nallow ||
+		    (s->nallow > 0 && memcmp(s->allow, t->allow,
+		    s->nallow * sizeof(*s->allow)) != 0) ||
+		    s->udp_rate != t->udp_rate ||
+		    s->max_connections != t->max_connections ||
+		    s->max_size != t->max_size || s->mode != t->mode)
+			report_add(rep, "service %s changed", t->name);
+#undef DIFF_STR
+	}
+	for (j = 0; j < a->nservices; j++) {
+		for (i = 0; i < b->nservices; i++)
+			if (strcmp(a->services[j].name,
+			    b->services[i].name) == 0)
+				break;
+		if (i == b->nservices)
+			report_add(rep, "service %s removed",
+			    a->services[j].name);
+	}
+}
+
+struct generation *
+generation_load(const char *path, const struct generation *prev, int flags,
+    struct report *rep)
+{
+	struct generation *g;
+	struct config_errors errs;
+	size_t i;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		report_add(rep, "out of memory");
+		return NULL;
+	}
+	g->id = prev != NULL ? prev->id + 1 : 1;
+	if ((g->cfg = config_load(path, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++)
+			report_add(rep, "%s", errs.msg[i]);
+		if (errs.n == 0)
+			report_add(rep, "%s: cannot load", path);
+		config_errors_free(&errs);
+		free(g);
+		return NULL;
+	}
+	if (generation_check(g->cfg, rep) == -1)
+		goto fail;
+	if (flags & GEN_CHECK)
+		return g;
+	if (listeners_build(g, prev, (flags & GEN_DRY_RUN) != 0, rep) == -1)
+		goto fail;
+	services_resolve(g, !(flags & GEN_DRY_RUN));
+	if (prev != NULL)
+		service_changes(prev->cfg, g->cfg, rep);
+	return g;
+fail:
+	generation_free(g);
+	return NULL;
+}
+
+void
+generation_commit(struct generation *next, struct generation *prev,
+    struct report *rep)
+{
+	size_t i, k;
+
+	for (k = 0; k < prev->nls; k++) {
+		for (i = 0; i < next->nls; i++)
+			if (next->ls[i].fd == prev->ls[k].fd)
+				break;
+		if (i < next->nls)
+			continue;
+		/* Old workers hold their own copies until they leave. */
+		log_info("closing %s", prev->ls[k].addr.text);
+		report_add(rep, "closed %s", prev->ls[k].addr.text);
+		listener_remove(&prev->ls[k]);
+		scoreboard_listener_free(prev->ls[k].sb);
+	}
+	/* A fixed address may have moved to another service. */
+	for (i = 0; i < next->nls; i++)
+		scoreboard_listener_rename(next->ls[i].sb,
+		    next->ls[i].svc->name);
+}
+
+void
+generation_free(struct generation *g)
+{
+	if (g == NULL)
+		return;
+	config_free(g->cfg);
+	free(g->ls);
+	free(g);
+}
+
+void
+generation_close(struct generation *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nls; i++) {
+		listener_remove(&g->ls[i]);
+		scoreboard_listener_free(g->ls[i].sb);
+	}
+}

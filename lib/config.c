@@ -1,8 +1,9 @@
 /*
- * Config loading.  inih splits the file into sections and key = value
- * pairs; the key tables (config_keys.c) say what each key is, how to parse
- * it and where it goes; the checks here look at the whole file.  Every problem is collected as
- * "FILE:LINE: key 'k': message" so that one run of `netd -t` shows all.
+ * Loading a config file.  inih splits it into sections and key = value
+ * pairs; each pair goes to the key table (config_set), which knows what
+ * the key is, how to parse it and where it goes; the checks here look at
+ * the whole file.  Every problem is collected as "FILE:LINE: key 'k':
+ * message" so that one run of `netd -t` shows all.
  */
 #include <errno.h>
 #include <ini.h>
@@ -16,32 +17,74 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config_int.h"
-#include "log.h"
+#include "config.h"
 
-/* Collect "FILE:LINE: message" (or "FILE: message" without a line). */
-void
-config_error(struct loader *ld, int line, const char *fmt, ...)
+enum section { SEC_NONE, SEC_GLOBAL, SEC_SERVICE, SEC_BAD };
+
+struct loader {
+	struct netd_config	*cfg;
+	struct config_errors	*errs;
+	FILE			*fp;
+	int			 line;		/* line being parsed */
+	int			 at_bol;	/* last chunk ended a line */
+	enum section		 sec;
+	struct service_conf	*svc;
+};
+
+static void config_verror(struct config_errors *, const char *, int,
+    const char *, va_list) __attribute__((format(printf, 4, 0)));
+static void config_error(struct loader *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+config_verror(struct config_errors *e, const char *file, int line,
+    const char *fmt, va_list ap)
 {
-	struct config_errors *e = ld->errs;
-	char msg[1024], *full, **nmsg;
-	va_list ap;
+	char *msg, *full, **nmsg;
+	int rc;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line > 0) {
-		if (asprintf(&full, "%s:%d: %s", ld->cfg->path, line, msg) == -1)
-			return;
-	} else if (asprintf(&full, "%s: %s", ld->cfg->path, msg) == -1)
+	if (vasprintf(&msg, fmt, ap) == -1) {
+		e->lost++;
 		return;
-	nmsg = reallocarray(e->msg, e->n + 1, sizeof(*e->msg));
-	if (nmsg == NULL) {
+	}
+	if (line > 0)
+		rc = asprintf(&full, "%s:%d: %s", file, line, msg);
+	else
+		rc = asprintf(&full, "%s: %s", file, msg);
+	free(msg);
+	if (rc == -1) {
+		e->lost++;
+		return;
+	}
+	if ((nmsg = reallocarray(e->msg, e->n + 1, sizeof(*e->msg))) == NULL) {
 		free(full);
+		e->lost++;
 		return;
 	}
 	e->msg = nmsg;
 	e->msg[e->n++] = full;
+}
+
+void
+config_errors_add(struct config_errors *errs, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verror(errs, file, line, fmt, ap);
+	va_end(ap);
+}
+
+/* Collect "FILE:LINE: message" (or "FILE: message" without a line). */
+static void
+config_error(struct loader *ld, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verror(ld->errs, ld->cfg->path, line, fmt, ap);
+	va_end(ap);
 }
 
 static int
@@ -53,17 +96,6 @@ valid_name(const char *s)
 		return 0;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
-}
-
-static void
-service_defaults(struct service_conf *svc)
-{
-	svc->type = -1;
-	svc->idle_timeout_ms = 30000;
-	svc->max_line = 1024;
-	svc->udp_rate = 100;
-	svc->max_size = 1024ULL * 1024 * 1024;
-	svc->mode = 0640;
 }
 
 /* A section header seen by the reader: "[netd]" or "[service NAME]". */
@@ -113,7 +145,7 @@ begin_section(struct loader *ld, const char *hdr)
 	cfg->services = ns;
 	svc = &cfg->services[cfg->nservices++];
 	memset(svc, 0, sizeof(*svc));
-	service_defaults(svc);
+	svc->type = -1;		/* no default: 'type' is required */
 	strcpy(svc->name, name);
 	svc->line = ld->line;
 	ld->sec = SEC_SERVICE;
@@ -160,86 +192,39 @@ config_handler(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct loader *ld = user;
-	const struct key_def *k = NULL;
-	size_t idx = 0;
-	int *lines = NULL;
 
 	(void)section;
 	switch (ld->sec) {
 	case SEC_NONE:
 		config_error(ld, ld->line, "key '%s': outside any section "
 		    "(put it under [netd] or [service NAME])", name);
-		return 1;
+		break;
 	case SEC_BAD:
-		return 1;	/* the section header was reported */
+		break;		/* the section header was reported */
 	case SEC_GLOBAL:
-		if ((k = find_key(global_keys, NGLOBAL, name, &idx)) == NULL) {
-			config_error(ld, ld->line, "key '%s': unknown key in "
-			    "[netd]", name);
-			return 1;
-		}
-		lines = ld->global_lines;
+		config_set(ld->cfg, NULL, name, value, ld->line, ld->errs);
 		break;
 	case SEC_SERVICE:
-		if ((k = find_key(service_keys, NSERVICE, name, &idx)) ==
-		    NULL) {
-			config_error(ld, ld->line, "key '%s': unknown key in "
-			    "[service %s]", name, ld->svc->name);
-			return 1;
-		}
-		lines = ld->svc->key_lines;
+		config_set(ld->cfg, ld->svc, name, value, ld->line, ld->errs);
 		break;
 	}
-	if (k == NULL || lines == NULL)
-		return 1;
-	if (lines[idx] != 0) {
-		config_error(ld, ld->line, "key '%s': set twice (first on "
-		    "line %d)", name, lines[idx]);
-		return 1;
-	}
-	lines[idx] = ld->line;
-	set_value(ld, k, ld->sec == SEC_GLOBAL ? (void *)ld->cfg :
-	    (void *)ld->svc, value);
 	return 1;
 }
 
+/* What one key alone cannot tell: defaults, the type's keys, UDP. */
 static void
 check_service(struct loader *ld, struct service_conf *svc)
 {
 	size_t i;
-	int line;
 
-	if (svc->type == -1) {
-		config_error(ld, svc->line, "service '%s': key 'type' is "
-		    "missing", svc->name);
-		return;
-	}
-	for (i = 0; i < NSERVICE; i++) {
-		if (svc->key_lines[i] == 0 ||
-		    (service_keys[i].types & T(svc->type)))
-			continue;
-		config_error(ld, svc->key_lines[i], "key '%s': not used by "
-		    "type %s", service_keys[i].name, svc_types[svc->type]);
-	}
-	if (svc->nlistens == 0 && svc->key_lines[1] == 0)
-		config_error(ld, svc->line, "service '%s': key 'listen' is "
-		    "missing", svc->name);
-	for (i = 0; i < svc->nlistens; i++) {
-		line = svc->listen_lines[i];
-		if (svc->listens[i].proto == PROTO_UDP &&
-		    !svc_type_serves_udp(svc->type))
-			config_error(ld, line, "key 'listen': type %s has no "
-			    "UDP service (%s)", svc_types[svc->type],
-			    svc->listens[i].text);
-	}
-	if (svc->greeting == NULL && svc->type == SVC_HELLO)
-		svc->greeting = strdup("Welcome!");
-	if (svc->reply == NULL && svc->type == SVC_HELLO)
-		svc->reply = strdup("Hello, %s!");
-	if (svc->format == NULL && svc->type == SVC_DAYTIME)
-		svc->format = strdup("%A, %B %d, %Y %H:%M:%S-%Z");
-	if (svc->dir == NULL && svc->type == SVC_UPLOAD)
-		svc->dir = strdup("/var/lib/netd/uploads");
+	config_complete(ld->cfg, svc, ld->errs);
+	if (svc->type >= 0 && !svc_type_serves_udp(svc->type))
+		for (i = 0; i < svc->nlistens; i++)
+			if (svc->listens[i].proto == PROTO_UDP)
+				config_error(ld, svc->listen_lines[i], "key "
+				    "'listen': type %s has no UDP service "
+				    "(%s)", svc_type_name(svc->type),
+				    svc->listens[i].text);
 }
 
 /* Same proto and address twice is a conflict, except port 0. */
@@ -289,11 +274,13 @@ check_global(struct loader *ld)
 			cfg->workers = cfg->max_workers;
 	}
 	if (cfg->workers > cfg->max_workers)
-		config_error(ld, ld->global_lines[0], "key 'workers': %d is "
-		    "above max_workers (%d)", cfg->workers, cfg->max_workers);
+		config_error(ld, config_key_line(cfg, "workers"), "key "
+		    "'workers': %d is above max_workers (%d)", cfg->workers,
+		    cfg->max_workers);
 	if (cfg->min_spare > cfg->max_spare)
-		config_error(ld, ld->global_lines[1], "key 'min_spare': %d is "
-		    "above max_spare (%d)", cfg->min_spare, cfg->max_spare);
+		config_error(ld, config_key_line(cfg, "min_spare"), "key "
+		    "'min_spare': %d is above max_spare (%d)", cfg->min_spare,
+		    cfg->max_spare);
 	if (cfg->nservices == 0)
 		config_error(ld, 0, "no [service NAME] section: nothing to "
 		    "serve");
@@ -315,17 +302,10 @@ config_load(const char *path, struct config_errors *errs)
 	ld.cfg = cfg;
 	ld.errs = errs;
 	ld.at_bol = 1;
-	ld.global_lines = cfg->key_lines;
 	cfg->path = strdup(path);
 	tmp = strdup(path);
 	cfg->basedir = tmp != NULL ? strdup(dirname(tmp)) : NULL;
 	free(tmp);
-	cfg->workers = 4;
-	cfg->min_spare = 2;
-	cfg->max_spare = 8;
-	cfg->max_workers = 64;
-	cfg->shutdown_timeout_ms = 30000;
-	cfg->log_level = LOG_LVL_INFO;
 	if (cfg->path == NULL || cfg->basedir == NULL) {
 		config_free(cfg);
 		return NULL;
@@ -346,48 +326,16 @@ config_load(const char *path, struct config_errors *errs)
 		    "or '[section]')");
 	else if (rc < 0)
 		config_error(&ld, 0, "cannot parse (out of memory)");
-	if (cfg->control_socket == NULL)
-		cfg->control_socket = strdup(NETD_DEFAULT_SOCKET);
 	for (i = 0; i < cfg->nservices; i++)
 		check_service(&ld, &cfg->services[i]);
+	config_complete(cfg, NULL, errs);
 	check_duplicates(&ld);
 	check_global(&ld);
-	if (errs->n > 0) {
+	if (errs->n > 0 || errs->lost > 0) {
 		config_free(cfg);
 		return NULL;
 	}
 	return cfg;
-}
-
-void
-config_free(struct netd_config *cfg)
-{
-	struct service_conf *svc;
-	size_t i;
-
-	if (cfg == NULL)
-		return;
-	for (i = 0; i < cfg->nservices; i++) {
-		svc = &cfg->services[i];
-		free(svc->listens);
-		free(svc->listen_lines);
-		free(svc->greeting);
-		free(svc->reply);
-		free(svc->allow);
-		free(svc->dir);
-		free(svc->format);
-		free(svc->timezone);
-	}
-	free(cfg->services);
-	free(cfg->path);
-	free(cfg->basedir);
-	free(cfg->user);
-	free(cfg->group);
-	free(cfg->control_socket);
-	free(cfg->control_group);
-	free(cfg->admin_group);
-	free(cfg->pid_file);
-	free(cfg);
 }
 
 void
@@ -400,4 +348,5 @@ config_errors_free(struct config_errors *errs)
 	free(errs->msg);
 	errs->msg = NULL;
 	errs->n = 0;
+	errs->lost = 0;
 }

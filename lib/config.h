@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "addr.h"
 
 #define NETD_NAME_MAX		32	/* service names, with the NUL */
@@ -23,6 +25,11 @@ enum svc_type {
 	SVC_HTTP,
 	SVC_NTYPES
 };
+
+/* The types with a datagram service, as a mask of (1 << type). */
+#define SVC_UDP_TYPES	((1u << SVC_HELLO) | (1u << SVC_ECHO) | \
+			 (1u << SVC_DISCARD) | (1u << SVC_DAYTIME) | \
+			 (1u << SVC_CHARGEN) | (1u << SVC_TIME))
 
 struct service_conf {
 	char		 name[NETD_NAME_MAX];
@@ -44,7 +51,10 @@ struct service_conf {
 	int		 mode;		/* upload file permissions */
 	char		*format;	/* daytime strftime format */
 	char		*timezone;	/* daytime; NULL = local time */
-	int		 key_lines[32];	/* where each key was set, 0 = default */
+#ifdef NETD_TEST_KEY
+	char		*test_note;	/* a key only the table knows of */
+#endif
+	int		*key_lines;	/* per key: its line, 0 = default */
 };
 
 struct netd_config {
@@ -63,16 +73,18 @@ struct netd_config {
 	char		*admin_group;
 	char		*pid_file;
 	int		 shutdown_timeout_ms;
+	int		 stall_timeout_ms;	/* 0: never */
 	int		 log_level;
 	struct service_conf *services;
 	size_t		 nservices;
-	int		 key_lines[16];	/* where each [netd] key was set */
+	int		*key_lines;	/* per [netd] key: its line */
 };
 
 /* Errors collected while loading, each "FILE:LINE: key 'k': message". */
 struct config_errors {
 	char		**msg;
 	size_t		  n;
+	size_t		  lost;		/* not recorded (out of memory) */
 };
 
 /*
@@ -81,12 +93,48 @@ struct config_errors {
  */
 struct netd_config *config_load(const char *path, struct config_errors *errs);
 void	config_free(struct netd_config *cfg);
+/* Add "FILE:LINE: message" ("FILE: message" for line 0) to errs. */
+void	config_errors_add(struct config_errors *errs, const char *file,
+	    int line, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 void	config_errors_free(struct config_errors *errs);
+
+/*
+ * What config_load does with the key table (config_keys.c): config_set
+ * parses one "key = value" of [netd] (svc NULL) or of a service, read on
+ * line (> 0: kept for messages, and a second setting is refused);
+ * config_complete, once a section has all its keys, gives the keys left
+ * out their defaults and reports keys the service's type does not use and
+ * required keys that are missing.  Problems go to errs.
+ */
+void	config_set(struct netd_config *cfg, struct service_conf *svc,
+	    const char *key, const char *value, int line,
+	    struct config_errors *errs);
+void	config_complete(struct netd_config *cfg, struct service_conf *svc,
+	    struct config_errors *errs);
 
 /* The line a [netd] key was set on, 0 if it has its default. */
 int	config_key_line(const struct netd_config *cfg, const char *key);
-/* Same for a service key. */
-int	service_key_line(const struct service_conf *svc, const char *key);
+/* Same for a service key; the [service NAME] line if it has its default. */
+int	config_service_key_line(const struct service_conf *svc,
+	    const char *key);
+
+/*
+ * The effective config as JSON: "file", "netd" (every key) and "services"
+ * (per service its name and the keys its type uses), the values written
+ * as a config file would write them.
+ */
+json_t	*config_json(const struct netd_config *cfg);
+
+/*
+ * How many keys differ between two versions of a service, or of [netd];
+ * their names, separated by ", ", in names (cut to len; names may be NULL
+ * when len is 0).
+ */
+size_t	config_service_diff(const struct service_conf *a,
+	    const struct service_conf *b, char *names, size_t len);
+size_t	config_global_diff(const struct netd_config *a,
+	    const struct netd_config *b, char *names, size_t len);
 
 const char *svc_type_name(int type);
 int	svc_type_serves_udp(int type);

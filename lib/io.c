@@ -12,6 +12,7 @@
 #include "io.h"
 
 volatile sig_atomic_t *io_interrupt;
+void (*io_wait_hook)(void);
 
 uint64_t
 monotonic_ms(void)
@@ -63,7 +64,7 @@ io_wait(int fd, short events, int timeout_ms)
 {
 	struct pollfd pfd;
 	uint64_t deadline = 0, now;
-	int left = timeout_ms, n;
+	int left, n;
 
 	if (timeout_ms > 0)
 		deadline = monotonic_ms() + (uint64_t)timeout_ms;
@@ -72,18 +73,7 @@ io_wait(int fd, short events, int timeout_ms)
 			errno = EINTR;
 			return -1;
 		}
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, left);
-		if (n > 0)
-			return 0;
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (errno != EINTR)
-			return -1;
+		left = timeout_ms;
 		if (timeout_ms > 0) {
 			now = monotonic_ms();
 			if (now >= deadline) {
@@ -91,6 +81,23 @@ io_wait(int fd, short events, int timeout_ms)
 				return -1;
 			}
 			left = (int)(deadline - now);
+		}
+		/* With a hook, it hears from us at least once a slice. */
+		if (io_wait_hook != NULL && (left < 0 || left > IO_SLICE_MS))
+			left = IO_SLICE_MS;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, left);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+		if (io_wait_hook != NULL)
+			io_wait_hook();
+		if (n == 0 && timeout_ms == 0) {
+			errno = ETIMEDOUT;
+			return -1;
 		}
 	}
 }

@@ -14,6 +14,14 @@
  */
 extern volatile sig_atomic_t *io_interrupt;
 
+/*
+ * When set, io_wait() calls it after a signal interrupts the wait and at
+ * least every IO_SLICE_MS while it waits: a worker shows it is alive and
+ * acts on a drain request there, even while a slow client holds it.
+ */
+#define IO_SLICE_MS	1000
+extern void (*io_wait_hook)(void);
+
 uint64_t monotonic_ms(void);
 uint64_t realtime_ms(void);
 

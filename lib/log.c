@@ -81,6 +81,28 @@ log_level_name(int level)
 	return "?";
 }
 
+/*
+ * The level names a config may use, least severe first, for messages:
+ * "debug, info, notice, warning, err".  Aliases (the rows after a level's
+ * first) are left out.
+ */
+void
+log_level_list(char *buf, size_t len)
+{
+	size_t i, n = sizeof(log_levels) / sizeof(log_levels[0]);
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = n; i-- > 0;) {
+		if (i > 0 && log_levels[i - 1].level == log_levels[i].level)
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ", ", len);
+		strlcat(buf, log_levels[i].name, len);
+	}
+}
+
 static void log_vwrite(int, const char *, va_list, int)
     __attribute__((format(printf, 2, 0)));
 

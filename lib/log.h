@@ -3,6 +3,7 @@
 #define NETD_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERR = 3,
@@ -18,6 +19,7 @@ void	log_set_level(int level);
 int	log_get_level(void);
 int	log_level_parse(const char *name);
 const char *log_level_name(int level);
+void	log_level_list(char *buf, size_t len);
 
 void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "control_client.h"
 #include "io.h"
 #include "log.h"

@@ -26,7 +26,7 @@ err_key_line(const struct service_conf *svc, const char *err)
 	char key[32];
 
 	if (sscanf(err, "key '%31[a-z_]'", key) == 1)
-		return service_key_line(svc, key);
+		return config_service_key_line(svc, key);
 	return svc->line;
 }
 
@@ -37,12 +37,28 @@ generation_check(const struct netd_config *cfg, struct report *rep)
 	const struct service_conf *svc;
 	const struct service_type *st;
 	char err[512];
-	size_t i;
+	size_t i, n;
 	int ok = 1;
 
 	if (privs_check(cfg, err, sizeof(err)) == -1) {
 		report_add(rep, "%s", err);
 		ok = 0;
+	}
+	if (cfg->nservices > NETD_MAX_SERVICES) {
+		report_add(rep, "%s:%d: more than %d services", cfg->path,
+		    cfg->services[NETD_MAX_SERVICES].line, NETD_MAX_SERVICES);
+		ok = 0;
+	}
+	for (i = 0, n = 0; i < cfg->nservices; i++) {
+		svc = &cfg->services[i];
+		if (n <= NETD_MAX_LISTENERS &&
+		    n + svc->nlistens > NETD_MAX_LISTENERS) {
+			report_add(rep, "%s:%d: key 'listen': more than %d "
+			    "listeners", cfg->path, svc->listen_lines[
+			    NETD_MAX_LISTENERS - n], NETD_MAX_LISTENERS);
+			ok = 0;
+		}
+		n += svc->nlistens;
 	}
 	for (i = 0; i < cfg->nservices; i++) {
 		svc = &cfg->services[i];
@@ -154,10 +170,10 @@ listeners_build(struct generation *g, const struct generation *prev,
 			g->nls++;
 			l->sb = scoreboard_listener_alloc(l->addr.proto,
 			    l->addr.text, svc->name);
-			if (l->sb == -1) {
-				report_add(rep, "%s:%d: key 'listen': more "
-				    "than %d listeners", cfg->path,
-				    svc->listen_lines[j], SB_LISTENERS);
+			if (l->sb == -1) {	/* cannot be: checked */
+				report_add(rep, "%s:%d: key 'listen': no room "
+				    "for its counters", cfg->path,
+				    svc->listen_lines[j]);
 				goto fail;
 			}
 			log_info("listening on %s (service %s)", l->addr.text,
@@ -178,27 +194,35 @@ fail:
 	return -1;
 }
 
-/* Counters for every service, found or made before workers fork. */
-static void
-services_resolve(struct generation *g, int create)
+/*
+ * Counters for every service, found or made before workers fork.  The
+ * table holds twice what a configuration may have, and commit frees the
+ * rows of services gone, so there is always room.
+ */
+static int
+services_resolve(struct generation *g, int create, struct report *rep)
 {
 	size_t i;
 
 	for (i = 0; i < g->nls; i++) {
 		g->ls[i].svc_sb = scoreboard_service_index(g->ls[i].svc->name,
 		    create);
-		if (g->ls[i].svc_sb == -1 && create)
-			log_warnx("service '%s': no room for its counters "
-			    "(%d services since start)", g->ls[i].svc->name,
-			    SB_SERVICES);
+		if (g->ls[i].svc_sb == -1 && create) {
+			report_add(rep, "%s:%d: service '%s': no room for its "
+			    "counters", g->cfg->path, g->ls[i].svc->line,
+			    g->ls[i].svc->name);
+			return -1;
+		}
 	}
+	return 0;
 }
 
 static void
 service_changes(const struct netd_config *a, const struct netd_config *b,
     struct report *rep)
 {
-	const struct service_conf *s, *t;
+	const struct service_conf *t;
+	char names[256];
 	size_t i, j;
 
 	for (i = 0; i < b->nservices; i++) {
@@ -206,26 +230,12 @@ service_changes(const struct netd_config *a, const struct netd_config *b,
 		for (j = 0; j < a->nservices; j++)
 			if (strcmp(a->services[j].name, t->name) == 0)
 				break;
-		if (j == a->nservices) {
+		if (j == a->nservices)
 			report_add(rep, "service %s added", t->name);
-			continue;
-		}
-		s = &a->services[j];
-#define DIFF_STR(x, y) (((x) == NULL) != ((y) == NULL) || \
-	((x) != NULL && strcmp((x), (y)) != 0))
-		if (s->type != t->type || DIFF_STR(s->greeting, t->greeting) ||
-		    DIFF_STR(s->reply, t->reply) || DIFF_STR(s->dir, t->dir) ||
-		    DIFF_STR(s->format, t->format) ||
-		    DIFF_STR(s->timezone, t->timezone) ||
-		    s->idle_timeout_ms != t->idle_timeout_ms ||
-		    s->max_line != t->max_line || s->nallow != t->nallow ||
-		    (s->nallow > 0 && memcmp(s->allow, t->allow,
-		    s->nallow * sizeof(*s->allow)) != 0) ||
-		    s->udp_rate != t->udp_rate ||
-		    s->max_connections != t->max_connections ||
-		    s->max_size != t->max_size || s->mode != t->mode)
-			report_add(rep, "service %s changed", t->name);
-#undef DIFF_STR
+		else if (config_service_diff(&a->services[j], t, names,
+		    sizeof(names)) > 0)
+			report_add(rep, "service %s changed (%s)", t->name,
+			    names);
 	}
 	for (j = 0; j < a->nservices; j++) {
 		for (i = 0; i < b->nservices; i++)
@@ -266,7 +276,10 @@ generation_load(const char *path, const struct generation *prev, int flags,
 		return g;
 	if (listeners_build(g, prev, (flags & GEN_DRY_RUN) != 0, rep) == -1)
 		goto fail;
-	services_resolve(g, !(flags & GEN_DRY_RUN));
+	if (services_resolve(g, !(flags & GEN_DRY_RUN), rep) == -1) {
+		listeners_undo(g, prev);
+		goto fail;
+	}
 	if (prev != NULL)
 		service_changes(prev->cfg, g->cfg, rep);
 	return g;
@@ -297,6 +310,14 @@ generation_commit(struct generation *next, struct generation *prev,
 	for (i = 0; i < next->nls; i++)
 		scoreboard_listener_rename(next->ls[i].sb,
 		    next->ls[i].svc->name);
+	/* The counters of services gone are free for new names. */
+	for (k = 0; k < prev->nls; k++) {
+		for (i = 0; i < next->nls; i++)
+			if (next->ls[i].svc_sb == prev->ls[k].svc_sb)
+				break;
+		if (i == next->nls)
+			scoreboard_service_free(prev->ls[k].svc_sb);
+	}
 }
 
 void

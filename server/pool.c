@@ -48,6 +48,8 @@ struct slot {
 	uint64_t	 deadline_wall;
 	int		 drain_ms;	/* the shutdown_timeout it was given */
 	int		 fails;		/* early deaths in a row */
+	int		 holds_place;	/* in backoff: counts toward the size */
+	int		 stalled;	/* killed for not coming back */
 	uint64_t	 delay;		/* current backoff, ms */
 	uint64_t	 retry_at;	/* monotonic */
 	uint64_t	 retry_wall;
@@ -60,6 +62,7 @@ static const struct generation *gen;	/* the one being served */
 static int target;		/* base size: workers, or what scale set */
 static int spawn_rate = 1;	/* spare spawns per tick, doubling */
 static uint64_t last_tick;
+static uint64_t stalls;		/* workers killed as stalled, ever */
 static struct worker_args spawn_args;
 
 static uint32_t
@@ -84,6 +87,7 @@ slot_free(struct slot *s)
 	s->proc = -1;
 	s->retiring = 0;
 	s->term_sent = 0;
+	s->stalled = 0;
 }
 
 static void
@@ -101,8 +105,16 @@ slot_backoff(struct slot *s, uint64_t now)
 	s->retry_wall = realtime_ms() + s->delay;
 }
 
+/*
+ * A worker that dies after it began serving dies of something a request
+ * did (a crash, the OOM killer): its slot backs off, but the pool starts
+ * another worker meanwhile, so that a request that kills its worker
+ * cannot darken the service.  One that dies before it ever served holds
+ * its place while it backs off: whatever kills it would kill a
+ * replacement too, and replacing it would only be a fork storm.
+ */
 static void
-slot_exited(struct slot *s, int status, int sent)
+slot_exited(struct slot *s, int status, int sent, int was_ready)
 {
 	int idx = (int)(s - slots), code, unexpected;
 	uint64_t now = monotonic_ms(), lived = now - s->started;
@@ -145,6 +157,7 @@ slot_exited(struct slot *s, int status, int sent)
 		s->fails = 0;
 	slot_free(s);
 	slot_backoff(s, now);
+	s->holds_place = !was_ready;
 	if (s->fails > 1)
 		log_warnx("worker %d (pid %d, generation %u) %s after %llums "
 		    "(%d times in a row); respawning in %.1fs", idx,
@@ -172,7 +185,9 @@ pool_reap(void)
 			log_debug("reaped a child that has no slot");
 			continue;
 		}
-		slot_exited(&slots[i], status, sent);
+		/* Its last word: had it left "starting"?  Only counted on. */
+		slot_exited(&slots[i], status, sent,
+		    scoreboard_worker_state(i) != SB_STARTING);
 	}
 }
 
@@ -241,7 +256,8 @@ pool_live(int *idle, int *busy)
 		s = &slots[i];
 		if (s->generation != current() || s->retiring)
 			continue;
-		if (s->state == SLOT_BACKOFF || s->state == SLOT_FAILED)
+		if ((s->state == SLOT_BACKOFF && s->holds_place) ||
+		    s->state == SLOT_FAILED)
 			live++;
 		if (s->state != SLOT_RUNNING)
 			continue;
@@ -468,6 +484,45 @@ terminate_oldest_draining(uint64_t now)
 	best->deadline = now;
 }
 
+/*
+ * A worker comes back to its loop (or shows life while a client holds
+ * it) at least once a second.  One that has not for stall_timeout is
+ * stopped, frozen or stuck: it cannot serve, so it is killed and, being
+ * no longer counted, replaced.  A worker still starting counts from its
+ * fork.
+ */
+static void
+check_stalls(uint64_t now)
+{
+	uint64_t last, limit = (uint64_t)gen->cfg->stall_timeout_ms;
+	struct slot *s;
+	int i, st;
+
+	if (limit == 0)
+		return;
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
+		if (s->state != SLOT_RUNNING)
+			continue;
+		st = scoreboard_worker_state(i);
+		last = st == SB_STARTING ? s->started :
+		    SB_LOAD(sb->workers[i].heartbeat_ms);
+		if (last == 0 || last > now || now - last < limit)
+			continue;
+		log_warnx("worker %d (pid %d, generation %u) has not come "
+		    "back to its loop for %llums (stopped, frozen or stuck): "
+		    "killing it, starting another", i, (int)s->pid,
+		    s->generation, (unsigned long long)(now - last));
+		slot_signal(s, SIGKILL);
+		s->state = SLOT_DRAINING;
+		s->stalled = 1;
+		s->term_sent = 1;
+		s->deadline = now + 60000;
+		s->deadline_wall = 0;
+		stalls++;
+	}
+}
+
 void
 pool_maintain(void)
 {
@@ -478,6 +533,7 @@ pool_maintain(void)
 	if (gen == NULL)
 		return;
 	max = gen->cfg->max_workers;
+	check_stalls(now);
 	for (i = 0; i < nslots; i++) {
 		struct slot *s = &slots[i];
 
@@ -498,11 +554,13 @@ pool_maintain(void)
 	if (!tick)
 		return;
 	last_tick = now;
-	/* Under load, keep min_spare idle workers, faster each second. */
+	/*
+	 * Under load, keep min_spare idle workers: while fewer are idle,
+	 * start 1, 2, 4 ... up to 32 a second (Apache prefork's rule), so
+	 * that a burst of clients is met within a few seconds.
+	 */
 	if (busy > 0 && idle < gen->cfg->min_spare && live < max) {
-		want = gen->cfg->min_spare - idle;
-		if (want > spawn_rate)
-			want = spawn_rate;
+		want = spawn_rate;
 		for (n = 0; n < want && live < max; n++, live++)
 			if ((idx = slot_find_free()) == -1 ||
 			    slot_start(idx) == -1)
@@ -556,6 +614,7 @@ pool_publish(void)
 	int i;
 
 	v->target = target;
+	v->stalls = stalls;
 	if (gen != NULL) {
 		v->min_spare = gen->cfg->min_spare;
 		v->max_spare = gen->cfg->max_spare;
@@ -569,7 +628,7 @@ pool_publish(void)
 			o->state = s->retiring ? SBV_RETIRING : SBV_RUNNING;
 			break;
 		case SLOT_DRAINING:
-			o->state = SBV_DRAINING;
+			o->state = s->stalled ? SBV_STALLED : SBV_DRAINING;
 			break;
 		case SLOT_BACKOFF:
 			o->state = SBV_BACKOFF;

@@ -199,6 +199,13 @@ scoreboard_service_index(const char *name, int create)
 	return free_idx;
 }
 
+void
+scoreboard_service_free(int idx)
+{
+	if (idx >= 0 && idx < SB_SERVICES)
+		view->services[idx].in_use = 0;
+}
+
 const char *
 sb_state_name(int state)
 {
@@ -227,6 +234,8 @@ sbv_slot_state_name(int state)
 		return "backoff";
 	case SBV_FAILED:
 		return "failed";
+	case SBV_STALLED:
+		return "stalled";
 	}
 	return "free";
 }

@@ -20,8 +20,15 @@
 #include "config.h"
 
 #define SB_SLOTS	(2 * NETD_MAX_WORKERS)	/* room for draining ones */
-#define SB_LISTENERS	256
-#define SB_SERVICES	128
+/*
+ * A configuration may have half as many listeners and services as the
+ * tables hold, so that a reload that replaces all of them always fits
+ * while the old ones are still counted.
+ */
+#define SB_LISTENERS	1024
+#define SB_SERVICES	256
+#define NETD_MAX_LISTENERS	(SB_LISTENERS / 2)
+#define NETD_MAX_SERVICES	(SB_SERVICES / 2)
 
 /* What a worker says it is doing (written by the worker). */
 enum sb_state {
@@ -50,6 +57,7 @@ struct sb_worker {
 	char		 service_name[NETD_NAME_MAX];
 	char		 peer[PEER_TEXT_MAX];
 	uint64_t	 since_ms;	/* current state since, wall clock */
+	uint64_t	 heartbeat_ms;	/* last sign of life (monotonic) */
 	uint64_t	 requests;
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;
@@ -86,6 +94,7 @@ enum sbv_slot_state {
 	SBV_DRAINING,		/* old generation or stopping: finish, exit */
 	SBV_BACKOFF,		/* died early; respawn at retry */
 	SBV_FAILED,		/* cannot start; waits for a reload */
+	SBV_STALLED,		/* did not come back to its loop: killed */
 };
 
 struct sbv_slot {
@@ -118,6 +127,7 @@ struct sb_view {
 	int		 stopping;
 	int		 target;
 	int		 min_spare, max_spare, max_workers;
+	uint64_t	 stalls;	/* workers replaced as stalled */
 	uint64_t	 reloads;
 	uint64_t	 reload_failures;
 	uint64_t	 reload_ms;	/* wall clock of the last reload */
@@ -151,6 +161,7 @@ int	scoreboard_listener_alloc(int proto, const char *addr,
 void	scoreboard_listener_rename(int idx, const char *service);
 void	scoreboard_listener_free(int idx);
 int	scoreboard_service_index(const char *name, int create);
+void	scoreboard_service_free(int idx);
 const char *sb_state_name(int state);
 const char *sbv_slot_state_name(int state);
 

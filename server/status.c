@@ -91,7 +91,8 @@ services_json(void)
 	return arr;
 }
 
-enum { N_IDLE, N_BUSY, N_STARTING, N_DRAINING, N_BACKOFF, N_FAILED, N_MAX };
+enum { N_IDLE, N_BUSY, N_STARTING, N_DRAINING, N_BACKOFF, N_FAILED,
+	N_STALLED, N_MAX };
 
 /* What status calls a slot: the master's view first, then the worker's. */
 static const char *
@@ -134,7 +135,9 @@ workers_json(uint64_t now, int counts[N_MAX])
 				json_array_append_new(arr, o);
 			continue;
 		}
-		if (s->state == SBV_DRAINING)
+		if (s->state == SBV_STALLED)
+			counts[N_STALLED]++;
+		else if (s->state == SBV_DRAINING)
 			counts[N_DRAINING]++;
 		else if (ws == SB_BUSY)
 			counts[N_BUSY]++;
@@ -179,7 +182,7 @@ status_json(void)
 		    sbv->reload_msg);
 	doc = json_pack("{s:{s:s, s:i, s:s, s:f, s:o, s:s, s:i, s:o, s:I, "
 	    "s:I}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
-	    "s:i}, s:o, s:o, s:o}",
+	    "s:i, s:i, s:I}, s:o, s:o, s:o}",
 	    "netd",
 	    "version", NETD_VERSION,
 	    "pid", (int)sbv->master_pid,
@@ -200,99 +203,13 @@ status_json(void)
 	    "draining", counts[N_DRAINING],
 	    "backoff", counts[N_BACKOFF],
 	    "failed", counts[N_FAILED],
+	    "stalled", counts[N_STALLED],
 	    "min_spare", sbv->min_spare,
 	    "max_spare", sbv->max_spare,
 	    "max_workers", sbv->max_workers,
+	    "stalls", (json_int_t)sbv->stalls,
 	    "listeners", listeners_json(),
 	    "services", services_json(),
 	    "workers", workers);
-	return doc;
-}
-
-/* Durations as the config writes them: "30s", "1500ms". */
-static json_t *
-duration_json(int ms)
-{
-	char buf[32];
-
-	if (ms % 1000 == 0)
-		snprintf(buf, sizeof(buf), "%ds", ms / 1000);
-	else
-		snprintf(buf, sizeof(buf), "%dms", ms);
-	return json_string(buf);
-}
-
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-json_t *
-config_json(const struct netd_config *cfg)
-{
-	json_t *doc, *svcs = json_array(), *o, *ls, *allow;
-	const struct service_conf *s;
-	char buf[64];
-	size_t i, j;
-
-	for (i = 0; i < cfg->nservices; i++) {
-		s = &cfg->services[i];
-		ls = json_array();
-		for (j = 0; j < s->nlistens; j++)
-			json_array_append_new(ls,
-			    json_string(s->listens[j].text));
-		allow = json_array();
-		for (j = 0; j < s->nallow; j++) {
-			cidr_format(&s->allow[j], buf, sizeof(buf));
-			json_array_append_new(allow, json_string(buf));
-		}
-		o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:i, s:i}",
-		    "name", s->name, "type", svc_type_name(s->type),
-		    "listen", ls, "idle_timeout", duration_json(
-		    s->idle_timeout_ms),
-		    "allow", s->nallow ? allow : json_null(),
-		    "udp_rate", s->udp_rate,
-		    "max_connections", s->max_connections);
-		if (s->nallow == 0)
-			json_decref(allow);
-		if (o == NULL)
-			continue;
-		if (s->type == SVC_HELLO) {
-			json_object_set_new(o, "greeting",
-			    json_string(s->greeting));
-			json_object_set_new(o, "reply", json_string(s->reply));
-			json_object_set_new(o, "max_line",
-			    json_integer((json_int_t)s->max_line));
-		}
-		if (s->type == SVC_UPLOAD) {
-			json_object_set_new(o, "dir", str_or_null(s->dir));
-			json_object_set_new(o, "max_size",
-			    json_integer((json_int_t)s->max_size));
-			snprintf(buf, sizeof(buf), "%04o", (unsigned)s->mode);
-			json_object_set_new(o, "mode", json_string(buf));
-		}
-		if (s->type == SVC_DAYTIME) {
-			json_object_set_new(o, "format", str_or_null(s->format));
-			json_object_set_new(o, "timezone",
-			    str_or_null(s->timezone));
-		}
-		json_array_append_new(svcs, o);
-	}
-	doc = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:s, "
-	    "s:o, s:o, s:o, s:o, s:s}, s:o}",
-	    "file", cfg->path,
-	    "netd",
-	    "workers", cfg->workers, "min_spare", cfg->min_spare,
-	    "max_spare", cfg->max_spare, "max_workers", cfg->max_workers,
-	    "max_requests", cfg->max_requests,
-	    "user", str_or_null(cfg->user), "group", str_or_null(cfg->group),
-	    "control_socket", cfg->control_socket,
-	    "control_group", str_or_null(cfg->control_group),
-	    "admin_group", str_or_null(cfg->admin_group),
-	    "pid_file", str_or_null(cfg->pid_file),
-	    "shutdown_timeout", duration_json(cfg->shutdown_timeout_ms),
-	    "log_level", log_level_name(cfg->log_level),
-	    "services", svcs);
 	return doc;
 }

@@ -1,4 +1,4 @@
-/* JSON documents about the running daemon: status, effective config. */
+/* The JSON document about the running daemon: status. */
 #ifndef NETD_STATUS_H
 #define NETD_STATUS_H
 
@@ -13,6 +13,5 @@
  * it too; the master adds what only it knows (slot states, backoff).
  */
 json_t	*status_json(void);
-json_t	*config_json(const struct netd_config *cfg);
 
 #endif

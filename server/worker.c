@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,6 +42,18 @@
 static volatile sig_atomic_t worker_stop_now;	/* TERM: drop everything */
 static volatile sig_atomic_t worker_draining;	/* QUIT: finish, leave */
 static int worker_slot;
+static int worker_ep = -1;
+static const struct generation *worker_gen;
+static int listening = 1;	/* listeners still open */
+
+/* Connections taken when the listeners closed, served before leaving. */
+static struct pending {
+	const struct listener	*l;
+	int			 fd;
+	struct sockaddr_storage	 peer;
+	socklen_t		 len;
+} pending[NEVENTS];
+static int npending;
 
 static const struct {
 	int		 code;
@@ -103,6 +116,74 @@ worker_set_idle(void)
 	scoreboard_set_state(worker_slot, SB_IDLE, NULL, NULL);
 	title_set("worker %d %s", worker_slot,
 	    worker_draining ? "draining" : "idle");
+}
+
+static void
+worker_heartbeat(void)
+{
+	__atomic_store_n(&sb->workers[worker_slot].heartbeat_ms,
+	    monotonic_ms(), __ATOMIC_RELAXED);
+}
+
+/*
+ * Leaving (QUIT, the master gone, max_requests): stop listening at once,
+ * even while a client still holds this worker, so that a socket the new
+ * generation no longer has, or that a stop closed, is really closed and
+ * refuses clients rather than queueing them for nobody.  Connections
+ * already ready on our epoll set are taken first (they may have woken
+ * only us) and served before we leave.
+ */
+static void
+worker_close_listeners(void)
+{
+	const struct generation *g = worker_gen;
+	struct epoll_event evs[NEVENTS];
+	struct pending *p;
+	struct listener *l;
+	int i, n;
+
+	if (!listening)
+		return;
+	listening = 0;
+	n = epoll_wait(worker_ep, evs, NEVENTS, 0);
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.u32 >= g->nls)
+			continue;
+		l = &g->ls[evs[i].data.u32];
+		if (l->addr.proto == PROTO_UDP)
+			continue;	/* the socket stays open in siblings */
+		while (npending < NEVENTS) {
+			p = &pending[npending];
+			p->len = sizeof(p->peer);
+			p->fd = accept4(l->fd, (struct sockaddr *)&p->peer,
+			    &p->len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (p->fd == -1)
+				break;
+			p->l = l;
+			npending++;
+		}
+	}
+	for (i = 0; i < (int)g->nls; i++) {
+		l = &g->ls[i];
+		if (l->fd == -1)
+			continue;
+		if (epoll_ctl(worker_ep, EPOLL_CTL_DEL, l->fd, NULL) == -1)
+			log_debug("epoll_ctl DEL %s: %s", l->addr.text,
+			    strerror(errno));
+		if (close(l->fd) == -1)
+			log_debug("close %s: %s", l->addr.text,
+			    strerror(errno));
+		l->fd = -1;
+	}
+}
+
+/* io_wait()'s hook: alive while a client holds us; drain if asked. */
+static void
+worker_waiting(void)
+{
+	worker_heartbeat();
+	if (worker_draining)
+		worker_close_listeners();
 }
 
 static void __attribute__((noreturn))
@@ -294,11 +375,18 @@ worker_start(void *arg)
 	const struct worker_args *a = arg;
 	const struct generation *g = a->gen;
 	struct epoll_event evs[NEVENTS];
-	int ep, n, leaving = 0;
+	int ep, n, i, leaving = 0;
+	pid_t master = getppid();
 
 	worker_slot = a->slot;
+	worker_gen = g;
 	conn_init(worker_slot);
 	worker_signals();
+	/* The master gone, even while a client holds us: drain. */
+	if (prctl(PR_SET_PDEATHSIG, SIGQUIT) == -1)
+		log_warn("worker %d: prctl PR_SET_PDEATHSIG", worker_slot);
+	if (getppid() != master)
+		worker_draining = 1;
 	title_set("worker %d starting", worker_slot);
 	if (worker_close_fds(g) == -1) {
 		log_warn("worker %d: close_range", worker_slot);
@@ -310,6 +398,9 @@ worker_start(void *arg)
 		worker_exit(WORKER_EXIT_PRIVS);
 	if ((ep = worker_epoll(g)) == -1)
 		worker_exit(WORKER_EXIT_SETUP);
+	worker_ep = ep;
+	io_wait_hook = worker_waiting;
+	worker_heartbeat();
 	log_debug("worker %d (pid %d, generation %u) ready", worker_slot,
 	    (int)getpid(), g->id);
 	worker_set_idle();
@@ -320,21 +411,29 @@ worker_start(void *arg)
 		if (worker_draining || leaving) {
 			/*
 			 * Serve what is already pending before leaving: an
-			 * exclusive wakeup this worker took, or readiness
-			 * queued on its epoll set, reaches no sibling, and a
-			 * client could wait on a queue nobody watches.
+			 * exclusive wakeup this worker took reaches no
+			 * sibling, and a client could wait on a queue
+			 * nobody watches.
 			 */
-			if ((n = epoll_wait(ep, evs, NEVENTS, 0)) > 0)
-				worker_events(g, evs, n, &leaving);
+			worker_close_listeners();
+			for (i = 0; i < npending && !worker_stop_now; i++) {
+				conn_stream(pending[i].l, pending[i].fd,
+				    &pending[i].peer, pending[i].len);
+				(void)close(pending[i].fd);
+			}
 			worker_exit(WORKER_EXIT_OK);
 		}
-		n = epoll_wait(ep, evs, NEVENTS, -1);
+		/* Back at least once a slice: the master sees us alive. */
+		n = epoll_wait(ep, evs, NEVENTS, IO_SLICE_MS);
+		worker_heartbeat();
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("worker %d: epoll_wait", worker_slot);
 			worker_exit(1);
 		}
+		if (n == 0)
+			continue;
 		sb->workers[worker_slot].wakeups++;
 		worker_events(g, evs, n, &leaving);
 	}

@@ -95,7 +95,7 @@ old_gone() {
 	assert_line --index 0 "dry run: generation 1 -> 2"
 	assert_line "  would open tcp://127.0.0.3:0 (service two)"
 	assert_line "  would close tcp://127.0.0.2:$oldport"
-	assert_line "  service hello changed"
+	assert_line "  service hello changed (reply)"
 	assert_line "  service two added"
 	assert_line "  service old removed"
 	assert_equal "${#lines[@]}" 6
@@ -123,7 +123,7 @@ old_gone() {
 	assert_line --index 0 "generation 1 -> 2"
 	assert_line "  opened tcp://127.0.0.3:$newport (service two)"
 	assert_line "  closed tcp://127.0.0.2:$oldport"
-	assert_line "  service hello changed"
+	assert_line "  service hello changed (reply)"
 	assert_line "  service two added"
 	assert_line "  service old removed"
 	assert_equal "${#lines[@]}" 6

@@ -175,14 +175,12 @@ done:
 	access_line(&c);
 }
 
-void
+ssize_t
 conn_dgram(const struct listener *l, const void *data, size_t len,
-    const struct sockaddr_storage *peer, socklen_t peerlen)
+    const struct sockaddr_storage *peer, void *out, size_t outlen)
 {
 	struct sb_listener_count *lc = &sb->listeners[l->sb];
 	struct sb_worker *w = &sb->workers[conn_slot];
-	static char out[65536];
-	ssize_t n;
 	int drop;
 
 	SB_ADD(lc->connections, 1);
@@ -190,23 +188,27 @@ conn_dgram(const struct listener *l, const void *data, size_t len,
 	w->bytes_in += len;
 	if (!peer_allowed(l->svc, (const struct sockaddr *)peer)) {
 		SB_ADD(lc->drops[DROP_DENIED], 1);
-		return;
+		return -1;
 	}
 	if (l->type == NULL || l->type->serve_dgram == NULL)
-		return;		/* discard: no answer, nothing to guard */
+		return -1;	/* discard: no answer, nothing to guard */
 	if ((drop = udp_guard(l->svc, (const struct sockaddr *)peer)) != -1) {
 		SB_ADD(lc->drops[drop], 1);
-		return;
+		return -1;
 	}
-	n = l->type->serve_dgram(l->svc, data, len, out, sizeof(out));
-	if (n < 0)
-		return;
-	if (sendto(l->fd, out, (size_t)n, MSG_DONTWAIT,
-	    (const struct sockaddr *)peer, peerlen) == -1) {
+	return l->type->serve_dgram(l->svc, data, len, out, outlen);
+}
+
+void
+conn_dgram_sent(const struct listener *l, ssize_t n)
+{
+	struct sb_listener_count *lc = &sb->listeners[l->sb];
+
+	if (n == -1) {
 		SB_ADD(lc->errors, 1);
-		log_debug("%s: sendto: %s", l->svc->name, strerror(errno));
+		log_debug("%s: sendmmsg: %s", l->svc->name, strerror(errno));
 		return;
 	}
 	SB_ADD(lc->bytes_out, (uint64_t)n);
-	w->bytes_out += (uint64_t)n;
+	sb->workers[conn_slot].bytes_out += (uint64_t)n;
 }

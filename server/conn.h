@@ -34,9 +34,16 @@ void	conn_init(int slot);
  */
 void	conn_stream(const struct listener *l, int fd,
 	    const struct sockaddr_storage *peer, socklen_t peerlen);
-/* Answer (or drop) one datagram received on l. */
-void	conn_dgram(const struct listener *l, const void *data, size_t len,
-	    const struct sockaddr_storage *peer, socklen_t peerlen);
+/*
+ * One datagram received on l from peer: the allow list, the UDP guard
+ * (rate limit per source), the service, the counters.  The reply goes to
+ * out (outlen bytes of room); its length, or -1 to send nothing.  The
+ * caller sends it (udp_batch.c) and reports with conn_dgram_sent().
+ */
+ssize_t	conn_dgram(const struct listener *l, const void *data, size_t len,
+	    const struct sockaddr_storage *peer, void *out, size_t outlen);
+/* A reply of n bytes went out on l; -1: it could not be sent (errno). */
+void	conn_dgram_sent(const struct listener *l, ssize_t n);
 
 /* I/O for services: idle timeout, byte counters, stop on TERM. */
 ssize_t	conn_read(struct conn *c, void *buf, size_t len);

@@ -6,9 +6,11 @@
  * taken ("accepts"); a worker the kernel wakes and puts back to sleep
  * without epoll_wait returning is not seen there, so wakeups is a lower
  * bound (the tests also count context switches).  It serves one
- * connection or datagram at a time (conn.c), recycles after
- * max_requests, drains on QUIT, stops at once on TERM, and leaves when
- * the master is gone (the life pipe reads EOF).
+ * connection at a time (conn.c) and datagrams in batches (udp_batch.c),
+ * and per wakeup drains what is ready within a budget (see
+ * worker_serve), recycles after max_requests, drains on QUIT, stops at
+ * once on TERM, and leaves when the master is gone (the life pipe reads
+ * EOF).
  *
  * Before anything else a worker closes every descriptor it inherited but
  * its listeners, the life pipe and stderr (the master's control socket
@@ -34,10 +36,12 @@
 #include "proc.h"
 #include "scoreboard.h"
 #include "title.h"
+#include "udp_batch.h"
 #include "worker.h"
 
 #define LIFE_EVENT	UINT32_MAX
 #define NEVENTS		16
+#define BUDGET		64	/* connections or datagrams per wakeup */
 
 static volatile sig_atomic_t worker_stop_now;	/* TERM: drop everything */
 static volatile sig_atomic_t worker_draining;	/* QUIT: finish, leave */
@@ -278,35 +282,82 @@ worker_accept(const struct listener *l)
 	return 1;
 }
 
-/* Take one datagram; 1 if one was handled. */
-static int
-worker_recv(const struct listener *l)
+/*
+ * Count n connections or datagrams served; set *leaving at max_requests.
+ * The heartbeat too: a run of connections that never block (io_wait's
+ * hook beats for those that do) still shows this worker alive.
+ */
+static void
+worker_served(const struct generation *g, int n, int *leaving)
 {
-	static char buf[65536];
-	struct sockaddr_storage peer;
-	socklen_t len = sizeof(peer);
-	ssize_t n;
+	struct sb_worker *w = &sb->workers[worker_slot];
 
-	n = recvfrom(l->fd, buf, sizeof(buf), MSG_DONTWAIT,
-	    (struct sockaddr *)&peer, &len);
-	if (n == -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("%s: recvfrom", l->addr.text);
-		return 0;
+	w->requests += (uint64_t)n;
+	worker_heartbeat();
+	/* A datagram (or a refused peer) never made us busy. */
+	if (w->state != SB_IDLE)
+		worker_set_idle();
+	if (g->cfg->max_requests > 0 &&
+	    w->requests >= (uint64_t)g->cfg->max_requests && !*leaving) {
+		log_info("worker %d: served %llu requests (max_requests), "
+		    "recycling", worker_slot, (unsigned long long)w->requests);
+		*leaving = 1;
 	}
-	sb->workers[worker_slot].accepts++;
-	conn_dgram(l, buf, (size_t)n, &peer, len);
-	return 1;
 }
 
-/* Serve the ready listeners.  Sets *leaving. */
+/*
+ * Serve one ready listener, draining what is ready within the budget: a
+ * stream listener's connections one after the other until accept finds
+ * the queue empty, datagrams in batches until recvmmsg does.  Under load
+ * the queue is never empty and the epoll_wait per connection or datagram
+ * is saved; idle, a run costs one accept or recvmmsg that finds EAGAIN.
+ *
+ * Fairness: a connection is accepted only when the previous one is done,
+ * so none waits inside this worker while a sibling is idle; what this
+ * worker has not taken stays in the kernel's queue, and each new arrival
+ * wakes an idle sibling (EPOLLEXCLUSIVE).  The budget bounds a run so
+ * that the other listeners, the life pipe and signals get their turn,
+ * and it never goes past max_requests.  A run stops as soon as the worker
+ * is to leave: its listeners may already be closed (worker_waiting).
+ * (An event-driven worker with many connections each replaces this.)
+ */
+static void
+worker_serve(const struct generation *g, const struct listener *l,
+    int *leaving)
+{
+	struct sb_worker *w = &sb->workers[worker_slot];
+	int budget = BUDGET, n;
+	uint64_t left;
+
+	if (g->cfg->max_requests > 0) {
+		left = w->requests < (uint64_t)g->cfg->max_requests ?
+		    (uint64_t)g->cfg->max_requests - w->requests : 1;
+		if (left < (uint64_t)budget)
+			budget = (int)left;
+	}
+	if (l->addr.proto == PROTO_UDP) {
+		if ((n = udp_batch_serve(l, budget)) > 0) {
+			w->accepts += (uint64_t)n;
+			worker_served(g, n, leaving);
+		}
+		return;
+	}
+	for (n = 0; n < budget; n++) {
+		if (n > 0 && (worker_stop_now || worker_draining ||
+		    *leaving || !listening))
+			break;
+		if (!worker_accept(l))
+			break;
+		worker_served(g, 1, leaving);
+	}
+}
+
+/* Serve the ready listeners, each within the budget.  Sets *leaving. */
 static void
 worker_events(const struct generation *g, struct epoll_event *evs, int n,
     int *leaving)
 {
-	struct sb_worker *w = &sb->workers[worker_slot];
-	const struct listener *l;
-	int i, ok;
+	int i;
 
 	for (i = 0; i < n && !worker_stop_now; i++) {
 		if (evs[i].data.u32 == LIFE_EVENT) {
@@ -316,25 +367,10 @@ worker_events(const struct generation *g, struct epoll_event *evs, int n,
 			*leaving = 1;
 			continue;
 		}
-		if (evs[i].data.u32 >= g->nls)
+		if (evs[i].data.u32 >= g->nls || !listening ||
+		    worker_draining)
 			continue;
-		l = &g->ls[evs[i].data.u32];
-		ok = l->addr.proto == PROTO_UDP ? worker_recv(l) :
-		    worker_accept(l);
-		if (!ok)
-			continue;
-		w->requests++;
-		/* A datagram (or a refused peer) never made us busy. */
-		if (w->state != SB_IDLE)
-			worker_set_idle();
-		if (g->cfg->max_requests > 0 &&
-		    w->requests >= (uint64_t)g->cfg->max_requests &&
-		    !*leaving) {
-			log_info("worker %d: served %llu requests "
-			    "(max_requests), recycling", worker_slot,
-			    (unsigned long long)w->requests);
-			*leaving = 1;
-		}
+		worker_serve(g, &g->ls[evs[i].data.u32], leaving);
 	}
 }
 

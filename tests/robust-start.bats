@@ -47,6 +47,19 @@ detached() {
 	cat "$T/d.err"
 }
 
+@test "-t: an IPv4-mapped IPv6 listen address is refused, naming the IPv4 form" {
+	check <<-EOF
+	[netd]
+	control_socket = $T/ctl.sock
+	[service hello]
+	type = hello
+	listen = tcp://[::ffff:127.0.0.1]:7777 udp://[::FFFF:10.1.2.3]:0
+	EOF
+	assert_failure 1
+	assert_output --partial "$F:5: key 'listen': 'tcp://[::ffff:127.0.0.1]:7777': an IPv4-mapped address; write tcp://127.0.0.1:7777"
+	assert_output --partial "'udp://[::FFFF:10.1.2.3]:0': an IPv4-mapped address; write udp://10.1.2.3:0"
+}
+
 @test "a config file that starts with a UTF-8 byte order mark is read" {
 	printf '\xef\xbb\xbf[netd]\ncontrol_socket = %s\nworkers = 1\n[service hello]\ntype = hello\nlisten = tcp://127.0.0.1:0\n' \
 	    "$T/ctl.sock" >"$T/bom.ini"

@@ -11,6 +11,14 @@
 
 int	control_open(const struct netd_config *cfg);
 void	control_close_all(void);
+/*
+ * The socket file (control_sock.c): its directory checked or made, the
+ * lock beside it taken, a stale socket replaced; the listening socket,
+ * or -1 with the reason logged at err.  Close removes both files, in
+ * the process that made them only.
+ */
+int	control_sock_open(const struct netd_config *cfg);
+void	control_sock_close(int fd);
 /* Fill pollfds for the socket and clients; may lower *timeout. */
 nfds_t	control_pollfds(struct pollfd *pfd, nfds_t max, int *timeout);
 void	control_handle(struct pollfd *pfd, nfds_t n);

@@ -47,6 +47,31 @@ detached() {
 	cat "$T/d.err"
 }
 
+@test "-t: a control_socket longer than a socket address can hold" {
+	long="$T/$(printf 'x%.0s' $(seq 1 120)).sock"
+	check <<-EOF
+	[netd]
+	control_socket = $long
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	EOF
+	assert_failure 1
+	assert_output --partial "$F:2: key 'control_socket': $long: longer than 107 bytes"
+}
+
+@test "-t: a unix listener in a directory that does not exist" {
+	check <<-EOF
+	[netd]
+	control_socket = $T/ctl.sock
+	[service hello]
+	type = hello
+	listen = unix:$T/nowhere/hello.sock
+	EOF
+	assert_failure 1
+	assert_output --partial "$F:5: key 'listen': directory $T/nowhere does not exist"
+}
+
 @test "-t: an IPv4-mapped IPv6 listen address is refused, naming the IPv4 form" {
 	check <<-EOF
 	[netd]
@@ -60,6 +85,40 @@ detached() {
 	assert_output --partial "'udp://[::FFFF:10.1.2.3]:0': an IPv4-mapped address; write udp://10.1.2.3:0"
 }
 
+@test "-t: pid_file that is a directory, or in a directory that does not exist" {
+	check <<-EOF
+	[netd]
+	control_socket = $T/ctl.sock
+	pid_file = /
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	EOF
+	assert_failure 1
+	assert_output --partial "$F:3: key 'pid_file': / is a directory"
+	check <<-EOF
+	[netd]
+	control_socket = $T/ctl.sock
+	pid_file = $T/nowhere/netd.pid
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	EOF
+	assert_failure 1
+	assert_output --partial "$F:3: key 'pid_file': directory $T/nowhere does not exist"
+	# The control socket's directory is made at start: fine for both.
+	check <<-EOF
+	[netd]
+	control_socket = $T/run/ctl.sock
+	pid_file = $T/run/netd.pid
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	EOF
+	assert_success
+	assert_output "netd: config $F ok"
+}
+
 @test "a config file that starts with a UTF-8 byte order mark is read" {
 	printf '\xef\xbb\xbf[netd]\ncontrol_socket = %s\nworkers = 1\n[service hello]\ntype = hello\nlisten = tcp://127.0.0.1:0\n' \
 	    "$T/ctl.sock" >"$T/bom.ini"
@@ -71,6 +130,33 @@ detached() {
 	    "$T/ctl.sock" >"$T/bom.ini"
 	check <"$T/bom.ini"
 	assert_failure 1
+}
+
+@test "fatal start errors are logged at err, never warning" {
+	hello_config ""
+	netd_start
+	# Another netd there.
+	run timeout 20 "$NETD" -c "$CONF"
+	assert_failure 1
+	assert_output --partial "err: control socket $SOCK: another netd is running there"
+	refute_output --partial "warning:"
+	# Its directory cannot be made.
+	touch "$T/file"
+	sed "s|^control_socket = .*|control_socket = $T/file/sub/ctl.sock|" \
+	    "$CONF" >"$T/other.ini"
+	run timeout 20 "$NETD" -c "$T/other.ini"
+	assert_failure 1
+	assert_output --partial "err: $T/other.ini:2: key 'control_socket': $T/file is not a directory"
+	refute_output --partial "warning:"
+	# A port in use, under journald: <3> on every line about it.
+	port=$(port_of tcp hello)
+	sed -e "s|^control_socket = .*|control_socket = $T/third.sock|" \
+	    -e "s|127.0.0.1:0|127.0.0.1:$port|" "$CONF" >"$T/third.ini"
+	line=$(grep -n '^listen' "$T/third.ini" | cut -d: -f1)
+	run env JOURNAL_STREAM=8:1 timeout 20 "$NETD" -c "$T/third.ini"
+	assert_failure 1
+	assert_line --partial "<3>$T/third.ini:$line: key 'listen': cannot listen on tcp://127.0.0.1:$port"
+	refute_output --partial "<4>"
 }
 
 @test "netd -t -c /dev/zero, a FIFO, a directory, a huge file: refused at once" {

@@ -30,6 +30,7 @@
 
 static int ctl_fd = -1;
 static struct client clients[CONTROL_MAX_CLIENTS];
+static uint64_t accept_resume;	/* out of descriptors: accept again at */
 
 
 int
@@ -152,6 +153,29 @@ client_slot(int evict)
 	return old;
 }
 
+/*
+ * Out of descriptors (EMFILE, ENFILE): the connection stays queued and
+ * poll would report it again at once.  Stop accepting for a while, as
+ * workers do, and say so at most every CONTROL_EMFILE_LOG_MS.
+ */
+static void
+accept_pause(int e)
+{
+	static uint64_t last_log;
+	static unsigned pauses;
+	uint64_t now = monotonic_ms();
+
+	accept_resume = now + CONTROL_EMFILE_PAUSE_MS;
+	pauses++;
+	if (last_log != 0 && now - last_log < CONTROL_EMFILE_LOG_MS)
+		return;
+	log_warnx("control socket: accept: %s; not accepting for %dms "
+	    "(%u time%s since the last such line)", strerror(e),
+	    CONTROL_EMFILE_PAUSE_MS, pauses, pauses == 1 ? "" : "s");
+	last_log = now;
+	pauses = 0;
+}
+
 static void
 client_accept(void)
 {
@@ -164,7 +188,9 @@ client_accept(void)
 	while ((c = client_slot(1)) != NULL) {
 		fd = accept4(ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE)
+				accept_pause(errno);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warn("control socket: accept");
 			return;
@@ -272,7 +298,11 @@ control_pollfds(struct pollfd *pfd, nfds_t max, int *timeout)
 	 * look again soon (a client may turn idle long enough to close).
 	 */
 	if (ctl_fd != -1 && n < max) {
-		if (client_slot(0) != NULL) {
+		if (now < accept_resume) {
+			t = (int)(accept_resume - now);
+			if (*timeout > t || *timeout < 0)
+				*timeout = t;
+		} else if (client_slot(0) != NULL) {
 			pfd[n].fd = ctl_fd;
 			pfd[n].events = POLLIN;
 			n++;

@@ -8,6 +8,8 @@
 
 #define CONTROL_MAX_CLIENTS	64
 #define CONTROL_IDLE_MS		1000	/* silent this long: may be closed for room */
+#define CONTROL_EMFILE_PAUSE_MS	1000	/* out of descriptors: accept again in */
+#define CONTROL_EMFILE_LOG_MS	10000	/* and say so at most this often */
 
 int	control_open(const struct netd_config *cfg);
 void	control_close_all(void);

@@ -219,3 +219,33 @@ print("full", flush=True); time.sleep(120)' "$SOCK"
 	NETD_PID=
 	[[ ! -e "$SOCK" && ! -e "$SOCK.lock" ]]
 }
+
+# utime + stime of a process, in clock ticks.
+cpu_ticks() {
+	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+@test "master out of descriptors (EMFILE): accepting pauses, the log stays calm" {
+	hello_config ""
+	netd_start
+	# Room for two or three clients more than it holds now.
+	nfd=$(ls "/proc/$NETD_PID/fd" | wc -l)
+	prlimit --pid "$NETD_PID" --nofile=$((nfd + 3)):$((nfd + 3))
+	bg idle timeout 60 python3 "$SEEDS/control_idle.py" "$SOCK" 100
+	wait_until 20 grep -q holding "$T/idle.out"
+	wait_until 20 grep -q "Too many open files" "$LOG"
+	# A measurement window, not a wait for readiness.
+	lines=$(wc -l <"$LOG")
+	cpu=$(cpu_ticks "$NETD_PID")
+	sleep 3
+	lines=$(($(wc -l <"$LOG") - lines))
+	cpu=$(($(cpu_ticks "$NETD_PID") - cpu))
+	echo "log lines in 3s: $lines, master CPU ticks: $cpu"
+	((lines <= 6))
+	((cpu <= 60))
+	# The clients gone, the master answers again.
+	bg_stop_all
+	wait_until 30 ctl ping
+	run ctl ping
+	assert_output "pong (netd pid $NETD_PID)"
+}

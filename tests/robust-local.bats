@@ -133,6 +133,21 @@ start_refused() {
 	grep -Eq 'fchownat\([0-9]+, "", -1, [0-9]+, AT_EMPTY_PATH\) = 0' "$T/trace"
 }
 
+@test "a symlink planted at pid_file: its target is untouched; the pid file replaces the link" {
+	echo precious >"$T/victim"
+	ln -s "$T/victim" "$T/netd.pid"
+	hello_config "pid_file = $T/netd.pid"
+	netd_start
+	run cat "$T/victim"
+	assert_output precious
+	[[ -f "$T/netd.pid" && ! -L "$T/netd.pid" ]]
+	run cat "$T/netd.pid"
+	assert_output "$NETD_PID"
+	# No temporary file left beside it.
+	run ls -A "$T"
+	refute_output --partial ".netd.pid."
+}
+
 @test "pid_file in a directory another user can write: refused" {
 	mkdir "$T/evil"
 	chown nobody:nogroup "$T/evil"

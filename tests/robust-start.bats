@@ -47,6 +47,89 @@ detached() {
 	cat "$T/d.err"
 }
 
+@test "a second netd with the same config fails and leaves the pid file alone" {
+	hello_config "pid_file = $T/netd.pid"
+	netd_start
+	run cat "$T/netd.pid"
+	assert_output "$NETD_PID"
+	run timeout 20 "$NETD" -c "$CONF"
+	assert_failure 1
+	assert_output --partial "another netd is running there"
+	run cat "$T/netd.pid"
+	assert_output "$NETD_PID"
+	netd_stop
+	[[ ! -e "$T/netd.pid" ]]
+}
+
+@test "a pid file naming a live netd refuses the start" {
+	hello_config "pid_file = $T/netd.pid"
+	netd_start
+	# Its own control socket, the same pid file.
+	sed "s|^control_socket = .*|control_socket = $T/other.sock|" "$CONF" \
+	    >"$T/other.ini"
+	run timeout 20 "$NETD" -c "$T/other.ini"
+	assert_failure 1
+	assert_output --partial "pid file $T/netd.pid: another netd (pid $NETD_PID) is running"
+	grep -F "another netd (pid $NETD_PID)" <<<"$output" | grep -q ": err: "
+	run cat "$T/netd.pid"
+	assert_output "$NETD_PID"
+	[[ ! -e "$T/other.sock" ]]
+}
+
+@test "a stale pid file (a dead pid, or a process that is not netd) is replaced" {
+	sleep 300 &
+	other=$!
+	echo "$other" >"$T/netd.pid"
+	hello_config "pid_file = $T/netd.pid"
+	netd_start
+	run cat "$T/netd.pid"
+	assert_output "$NETD_PID"
+	netd_stop
+	kill "$other"
+	wait "$other" || true
+	# Now a pid nobody has.
+	echo "$other" >"$T/netd.pid"
+	netd_start
+	run cat "$T/netd.pid"
+	assert_output "$NETD_PID"
+}
+
+@test "-d returns once netd serves: workers ready, pid file written" {
+	hello_config "pid_file = $T/netd.pid"
+	detached -c "$CONF"
+	assert_equal "$rc" 0
+	DETACHED_PID=$(cat "$T/netd.pid")
+	# No waiting: it serves already.
+	run ctl --json status
+	assert_success
+	assert_equal "$(jq -c '[.pool.total, .pool.starting, .pool.failed]' <<<"$output")" "[2,0,0]"
+	run hello lesson 127.0.0.1 "$(port_of tcp hello)" Michael
+	assert_success
+	assert_output --partial "Hello, Michael!"
+	run ctl --json ping
+	assert_equal "$(jq .pid <<<"$output")" "$DETACHED_PID"
+	kill -TERM "$DETACHED_PID"
+	wait_until 20 pid_gone "$DETACHED_PID"
+	[[ ! -e "$T/netd.pid" ]]
+}
+
+@test "-d reports a start that fails: exit 1, with the reason" {
+	hello_config "pid_file = $T/netd.pid"
+	netd_start
+	sed "s|^pid_file = .*|pid_file = $T/other.pid|" "$CONF" >"$T/other.ini"
+	detached -c "$T/other.ini" >/dev/null
+	assert_equal "$rc" 1
+	run cat "$T/d.err"
+	assert_line --partial "netd: not started: control socket $SOCK: another netd is running there"
+	[[ ! -e "$T/other.pid" ]]
+	# A config error, too.
+	printf '[netd]\nworkers = lots\n' >"$T/bad.ini"
+	detached -c "$T/bad.ini" >/dev/null
+	assert_equal "$rc" 1
+	run cat "$T/d.err"
+	assert_line --partial "netd: not started: $T/bad.ini:2: key 'workers'"
+}
+
 @test "-t: a control_socket longer than a socket address can hold" {
 	long="$T/$(printf 'x%.0s' $(seq 1 120)).sock"
 	check <<-EOF
@@ -157,6 +240,19 @@ detached() {
 	assert_failure 1
 	assert_line --partial "<3>$T/third.ini:$line: key 'listen': cannot listen on tcp://127.0.0.1:$port"
 	refute_output --partial "<4>"
+}
+
+@test "netd -t under journald: every line on stderr carries <3>" {
+	printf '[netd]\nworkers = lots\nbogus = 1\n' >"$T/bad.ini"
+	run --separate-stderr env JOURNAL_STREAM=8:1 "$NETD" -t -c "$T/bad.ini"
+	assert_failure 1
+	assert_equal "$output" ""
+	[[ -n "$stderr" ]]
+	while IFS= read -r l; do
+		[[ "$l" == "<3>"* ]] || fail "no <3>: $l"
+	done <<<"$stderr"
+	grep -q "^<3>$T/bad.ini:2: key 'workers'" <<<"$stderr"
+	grep -q "^<3>netd: config $T/bad.ini has errors" <<<"$stderr"
 }
 
 @test "netd -t -c /dev/zero, a FIFO, a directory, a huge file: refused at once" {

@@ -19,10 +19,12 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "detach.h"
 #include "generation.h"
 #include "io.h"
 #include "log.h"
 #include "master.h"
+#include "pidfile.h"
 #include "pool.h"
 #include "proc.h"
 #include "scoreboard.h"
@@ -61,7 +63,7 @@ master_signals(void)
 	size_t i;
 
 	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1) {
-		log_warn("pipe");
+		log_err("pipe");
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -70,12 +72,12 @@ master_signals(void)
 	sa.sa_handler = master_signal;
 	for (i = 0; i < sizeof(master_sigs) / sizeof(master_sigs[0]); i++)
 		if (sigaction(master_sigs[i], &sa, NULL) == -1) {
-			log_warn("sigaction");
+			log_err("sigaction");
 			return -1;
 		}
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) == -1) {
-		log_warn("sigaction");
+		log_err("sigaction");
 		return -1;
 	}
 	return 0;
@@ -255,6 +257,7 @@ master_check_ready(void)
 	    gen->id, live, gen->nls);
 	sd_notifyf(0, "READY=1\nSTATUS=serving, %d workers\nMAINPID=%d", live,
 	    (int)getpid());
+	detach_ready();
 }
 
 static void
@@ -305,7 +308,8 @@ master_run(struct generation *g)
 	v->master_pid = getpid();
 	v->master_start_ms = realtime_ms();
 	if (udp_guard_init() == -1 || proc_init() == -1 ||
-	    master_signals() == -1 || control_open(gen->cfg) == -1) {
+	    master_signals() == -1 || control_open(gen->cfg) == -1 ||
+	    pidfile_create(gen->cfg, gen->cfg->pid_file) == -1) {
 		master_cleanup();
 		return 1;
 	}

@@ -1,15 +1,19 @@
 /*
  * UDP without amplification.  A datagram service never answers:
  *
- *  - a source port of 0 or below 1024 (a spoofed datagram "from" another
- *    host's echo, chargen, DNS or NTP port would make us attack it);
+ *  - a source port of 0 or below 1024, or the port of a well-known UDP
+ *    responder above it (a spoofed datagram "from" another host's echo,
+ *    chargen, DNS, NTP, SSDP or memcached port would make us attack it);
  *  - a source port that any UDP listener of this netd listens on, on any
  *    address (FreeBSD inetd's loop rule: two netd hosts with the same
  *    config, or two services of one netd, cannot bounce datagrams between
  *    each other forever);
+ *  - a local source address with the port of a UDP server of this host
+ *    (udp_local.c), such as another netd with other ports;
  *  - an unspecified, broadcast or multicast source (0/8, 255.255.255.255,
  *    224/4, an interface's broadcast address, ::, ff00::/8);
  *  - a source above udp_rate replies per second.
+ * The rules before the rate hold whatever udp_rate says.
  *
  * The rate is a token bucket per service and source (IPv4 per /32, IPv6
  * per /64), holding up to one second of replies.  Workers are separate
@@ -20,8 +24,6 @@
  * used bucket to the new source.
  */
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,12 +34,11 @@
 #include "log.h"
 #include "scoreboard.h"
 #include "udp_guard.h"
+#include "udp_local.h"
 
 #define GUARD_SETS	1024
 #define GUARD_WAYS	8
 #define TOKEN		1000		/* milli-tokens per reply */
-#define BCAST_REFRESH_MS 10000
-#define MAX_BCAST	64
 
 struct guard_bucket {
 	uint64_t	 key;		/* IPv4 address or IPv6 /64 */
@@ -54,15 +55,38 @@ struct guard_set {
 
 static struct guard_set *guard;
 
+/*
+ * Source ports of UDP responders above 1023 that amplify, and whose
+ * owners would be the victims of a reply (ports below 1024 are refused
+ * anyway): some of those the published lists of amplification vectors
+ * name (CISA's alert TA14-017A, Shadowserver's scans), leaving out those
+ * in Linux's range of client ports, which a client may get by chance.
+ */
+static const uint16_t responder_ports[] = {
+	1194,		/* OpenVPN */
+	1434,		/* MS SQL Server resolution */
+	1604,		/* Citrix ICA browser */
+	1900,		/* SSDP */
+	3283,		/* Apple Remote Desktop */
+	3478,		/* STUN */
+	3702,		/* WS-Discovery */
+	5060,		/* SIP */
+	5351,		/* NAT-PMP */
+	5353,		/* mDNS */
+	5683,		/* CoAP */
+	10001,		/* Ubiquiti discovery */
+	11211,		/* memcached */
+	27015,		/* Steam (Source engine queries) */
+	27960,		/* Quake 3 */
+	32414,		/* Plex discovery */
+};
+
 /* This worker's copy of what changes rarely. */
 static struct {
 	uint32_t	 generation;
 	int		 valid;
 	int		 nports;
 	uint16_t	 ports[SB_LISTENERS];
-	uint64_t	 bcast_at;
-	int		 nbcast;
-	uint32_t	 bcast[MAX_BCAST];
 } cache;
 
 int
@@ -146,39 +170,22 @@ cache_ports(void)
 	}
 }
 
-/* Broadcast addresses of the interfaces (host order), now and then. */
-static void
-cache_bcast(void)
-{
-	struct ifaddrs *ifa, *i;
-	uint64_t now = monotonic_ms();
-
-	if (cache.bcast_at != 0 && now - cache.bcast_at < BCAST_REFRESH_MS)
-		return;
-	cache.bcast_at = now;
-	cache.nbcast = 0;
-	if (getifaddrs(&ifa) == -1) {
-		log_debug("udp guard: getifaddrs: %s", strerror(errno));
-		return;
-	}
-	for (i = ifa; i != NULL && cache.nbcast < MAX_BCAST; i = i->ifa_next)
-		if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr != NULL &&
-		    i->ifa_broadaddr->sa_family == AF_INET)
-			cache.bcast[cache.nbcast++] = ntohl(((struct sockaddr_in *)
-			    i->ifa_broadaddr)->sin_addr.s_addr);
-	freeifaddrs(ifa);
-}
-
 static int
 bad_ipv4(uint32_t a)
 {
-	int i;
-
 	if ((a >> 24) == 0 || a == 0xffffffffu || (a >> 28) == 0xe)
 		return 1;
-	cache_bcast();
-	for (i = 0; i < cache.nbcast; i++)
-		if (a == cache.bcast[i])
+	return udp_local_bcast(a);
+}
+
+static int
+responder_port(int port)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(responder_ports) / sizeof(responder_ports[0]);
+	    i++)
+		if (responder_ports[i] == port)
 			return 1;
 	return 0;
 }
@@ -264,17 +271,20 @@ udp_guard(const struct service_conf *svc, const struct sockaddr *peer)
 	default:
 		return -1;	/* unix datagrams: no amplification */
 	}
-	if (port < 1024)
+	if (port < 1024 || responder_port(port))
 		return DROP_PORT;
 	if (family == AF_INET && bad_ipv4(a4))
 		return DROP_BCAST;
-	if (s6 != NULL && family == AF_INET6 && (IN6_IS_ADDR_MULTICAST(&s6->sin6_addr) ||
+	if (family == AF_INET6 && (IN6_IS_ADDR_MULTICAST(&s6->sin6_addr) ||
 	    IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr)))
 		return DROP_BCAST;
 	cache_ports();
 	for (i = 0; i < cache.nports; i++)
 		if (cache.ports[i] == port)
 			return DROP_LOOP;
+	if ((family == AF_INET ? udp_local_addr4(a4) : udp_local_addr6(a6)) &&
+	    udp_local_server_port((uint16_t)port))
+		return DROP_LOOP;
 	if (svc->udp_rate == 0 || guard == NULL)
 		return -1;
 	if (family == AF_INET)

@@ -22,6 +22,14 @@
  * guarded by a robust process-shared mutex (a worker killed while holding
  * one does not wedge the others).  A full set gives its least recently
  * used bucket to the new source.
+ *
+ * A spoofer who could tell which sources share a set could evict a
+ * victim's bucket at will and have it start over full, every time: the
+ * set is chosen by SipHash keyed with a secret drawn at each start, and a
+ * set remembers the lowest level it evicted (refilling as a bucket does),
+ * which is where a new source starts.  A bucket evicted moments ago thus
+ * comes back no fuller than it would have been, and a flood of new
+ * sources shares what the buckets it evicted had left.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#include <sodium.h>
 
 #include "io.h"
 #include "log.h"
@@ -39,21 +49,26 @@
 #define GUARD_SETS	1024
 #define GUARD_WAYS	8
 #define TOKEN		1000		/* milli-tokens per reply */
+#define FULL		1000000		/* a level: parts per million */
 
 struct guard_bucket {
 	uint64_t	 key;		/* IPv4 address or IPv6 /64 */
 	uint32_t	 svc;		/* hash of the service name */
 	uint16_t	 family;	/* 0: unused */
 	int64_t		 tokens;	/* milli-tokens */
+	int64_t		 cap;		/* milli-tokens when full */
 	uint64_t	 last_ms;	/* monotonic */
 };
 
 struct guard_set {
 	pthread_mutex_t		 lock;
+	int64_t			 evicted;	/* lowest level evicted, */
+	uint64_t		 evicted_ms;	/* as of then (0: none) */
 	struct guard_bucket	 b[GUARD_WAYS];
 };
 
 static struct guard_set *guard;
+static unsigned char guard_key[crypto_shorthash_KEYBYTES];
 
 /*
  * Source ports of UDP responders above 1023 that amplify, and whose
@@ -106,6 +121,11 @@ udp_guard_init(void)
 	}
 	guard = p;
 	memset(guard, 0, GUARD_SETS * sizeof(*guard));
+	if (sodium_init() == -1) {
+		log_warnx("udp guard: libsodium cannot start");
+		return -1;
+	}
+	randombytes_buf(guard_key, sizeof(guard_key));
 	if ((rc = pthread_mutexattr_init(&attr)) != 0 ||
 	    (rc = pthread_mutexattr_setpshared(&attr,
 	    PTHREAD_PROCESS_SHARED)) != 0 ||
@@ -121,17 +141,6 @@ udp_guard_init(void)
 		}
 	pthread_mutexattr_destroy(&attr);
 	return 0;
-}
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
 }
 
 static uint32_t
@@ -190,6 +199,74 @@ responder_port(int port)
 	return 0;
 }
 
+/* The set of (svc, family, key): keyed, so no one outside can tell. */
+static struct guard_set *
+set_of(const char *svc, int family, uint64_t key)
+{
+	unsigned char in[8 + 2 + NETD_NAME_MAX], out[crypto_shorthash_BYTES];
+	size_t n = strnlen(svc, NETD_NAME_MAX), i;
+	uint64_t h = 0;
+
+	for (i = 0; i < 8; i++)
+		in[i] = (unsigned char)(key >> (8 * i));
+	in[8] = (unsigned char)family;
+	in[9] = (unsigned char)(family >> 8);
+	memcpy(in + 10, svc, n);
+	crypto_shorthash(out, in, 10 + n, guard_key);
+	for (i = 0; i < sizeof(out); i++)
+		h = h << 8 | out[i];
+	return &guard[h % GUARD_SETS];
+}
+
+/* A level (parts per million of full), refilled to now: full in 1 s. */
+static int64_t
+level_now(int64_t level, uint64_t since, uint64_t now)
+{
+	uint64_t elapsed = now > since ? now - since : 0;
+
+	if (elapsed >= 1000 || level >= FULL)
+		return FULL;
+	level += (int64_t)elapsed * (FULL / 1000);
+	return level > FULL ? FULL : level;
+}
+
+/* Refill a bucket to now: it holds one second, cap / TOKEN a second. */
+static void
+refill(struct guard_bucket *b, uint64_t now)
+{
+	uint64_t elapsed = now > b->last_ms ? now - b->last_ms : 0;
+
+	if (elapsed >= 1000)
+		b->tokens = b->cap;
+	else
+		b->tokens += (int64_t)elapsed * (b->cap / TOKEN);
+	if (b->tokens > b->cap)
+		b->tokens = b->cap;
+	b->last_ms = now;
+}
+
+/*
+ * Give bucket b, the least recently used of a full set, to a new source:
+ * the set remembers the lowest level it evicted (refilled since), and
+ * the new source starts there.
+ */
+static void
+evict(struct guard_set *set, struct guard_bucket *b, int64_t cap,
+    uint64_t now)
+{
+	int64_t low, level;
+
+	low = set->evicted_ms == 0 ? FULL :
+	    level_now(set->evicted, set->evicted_ms, now);
+	refill(b, now);
+	level = b->cap > 0 ? b->tokens * FULL / b->cap : FULL;
+	if (level < low)
+		low = level;
+	set->evicted = low;
+	set->evicted_ms = now;
+	b->tokens = low * cap / FULL;
+}
+
 /* Take one reply from the bucket of (svc, source); 0 if there was none. */
 static int
 take_token(const struct service_conf *svc, int family, uint64_t key)
@@ -198,11 +275,10 @@ take_token(const struct service_conf *svc, int family, uint64_t key)
 	struct guard_bucket *b = NULL, *victim = NULL;
 	uint32_t sh = name_hash(svc->name);
 	int64_t cap = (int64_t)svc->udp_rate * TOKEN;
-	uint64_t now = monotonic_ms(), elapsed;
+	uint64_t now = monotonic_ms();
 	int i, rc, ok;
 
-	set = &guard[mix64(key ^ ((uint64_t)sh << 17) ^ (uint64_t)family) %
-	    GUARD_SETS];
+	set = set_of(svc->name, family, key);
 	if ((rc = pthread_mutex_lock(&set->lock)) == EOWNERDEAD)
 		pthread_mutex_consistent(&set->lock);
 	else if (rc != 0)
@@ -220,20 +296,21 @@ take_token(const struct service_conf *svc, int family, uint64_t key)
 	}
 	if (b == NULL) {
 		b = victim;
+		if (b->family == 0)
+			b->tokens = cap;	/* a free way: nobody evicted */
+		else
+			evict(set, b, cap, now);
 		b->family = (uint16_t)family;
 		b->key = key;
 		b->svc = sh;
-		b->tokens = cap;
-	} else {
-		/* The bucket holds one second: refill, without overflow. */
-		elapsed = now > b->last_ms ? now - b->last_ms : 0;
-		if (elapsed >= 1000)
-			b->tokens = cap;
-		else
-			b->tokens += (int64_t)elapsed * svc->udp_rate;
-		if (b->tokens > cap)
-			b->tokens = cap;
-	}
+	} else if (b->cap != cap) {
+		/* udp_rate changed by a reload: keep the level. */
+		refill(b, now);
+		b->tokens = b->cap > 0 ? b->tokens * FULL / b->cap * cap /
+		    FULL : cap;
+	} else
+		refill(b, now);
+	b->cap = cap;
 	b->last_ms = now;
 	ok = b->tokens >= TOKEN;
 	if (ok)

@@ -1,10 +1,13 @@
 #!/usr/bin/env bats
-# UDP under attack: no datagram bounces between netd and another responder
+# UDP under attack: the rate limit's table cannot be steered by a spoofer
+# (a keyed hash; an evicted bucket comes back no fuller than it would have
+# refilled), and no datagram bounces between netd and another responder
 # on this host (two netd, a local UDP server, well-known responder ports),
 # whatever udp_rate says.
 
 load helpers/netd
 
+EVICT="$BATS_TEST_DIRNAME/helpers/udp_evict.py"
 SPOOF="$BATS_TEST_DIRNAME/helpers/udp_spoof.py"
 
 teardown() {
@@ -95,6 +98,57 @@ at_least() {
 	shift
 	got=$("$@")
 	[[ "$got" =~ ^[0-9]+$ ]] && ((got >= want))
+}
+
+# --- The rate limit's table --------------------------------------------------
+
+@test "UDP rate: sources that shared the victim's set under the public hash do not uncap it" {
+	echo_config <<<"udp_rate = 5"
+	netd_start
+	# Nine addresses whose buckets fell in 127.0.0.1's set under the hash
+	# netd used to have (anyone could compute it): sent in turn with the
+	# victim's datagrams, they evicted its bucket each time, and every
+	# spoofed datagram "from" the victim was answered.
+	run python3 "$EVICT" same-set echo 127.0.0.1 9
+	assert_success
+	# shellcheck disable=SC2086
+	run timeout 60 python3 "$EVICT" targeted 127.0.0.1 "$(udp_port echo)" \
+	    50 127.0.0.1 $output
+	assert_success
+	local replies secs
+	replies=$(jq -r .replies <<<"$output")
+	secs=$(jq -r '.seconds | ceil' <<<"$output")
+	echo "# $replies replies to 50 datagrams in ${secs}s at udp_rate 5" >&3
+	((replies >= 1))
+	((replies <= 5 + 5 * secs)) || fail "$replies replies in ${secs}s"
+}
+
+@test "UDP rate: a bucket evicted by a flood of sources comes back no fuller than it refilled" {
+	echo_config <<<"udp_rate = 100"
+	netd_start
+	local try out first second refill port
+	port=$(udp_port echo)
+	# The victim empties its bucket (100 replies), 20480 other sources
+	# churn the table (8192 buckets) so that its bucket is all but surely
+	# evicted, and the victim comes back: 100 datagrams more.  A new full
+	# bucket would answer all of them; the refill since it emptied allows
+	# 100 per second.  On a slow machine the flood can take most of a
+	# second: try again (with another victim, after the table refilled).
+	for try in 1 2 3; do
+		out=$(timeout 60 python3 "$EVICT" churn 127.0.0.1 "$port" 100 \
+		    20480 "127.0.0.$((try + 1))")
+		echo "# try $try: $out" >&3
+		refill=$(jq -r .refill_seconds <<<"$out")
+		jq -e '.refill_seconds < 0.7' <<<"$out" >/dev/null && break
+		sleep 1.1	# every bucket full again
+	done
+	first=$(jq -r .first <<<"$out")
+	second=$(jq -r .second <<<"$out")
+	((first >= 1))
+	# 10 for the moments between the script's clock and the workers'.
+	jq -e --argjson s "$second" '$s <= 100 * .refill_seconds + 10' \
+	    <<<"$out" >/dev/null ||
+	    fail "$second replies after ${refill}s of refill at udp_rate 100"
 }
 
 # --- Loops ---------------------------------------------------------------

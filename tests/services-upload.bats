@@ -70,8 +70,8 @@ dir_empty() {
 	[[ -z "$(ls -A "$1")" ]]
 }
 
-@test "an empty upload is stored as an empty file" {
-	upload_config </dev/null
+@test "an empty upload is stored as an empty file (store_empty = yes)" {
+	upload_config <<<"store_empty = yes"
 	netd_start
 	: >"$BATS_TEST_TMPDIR/empty"
 	upload

@@ -117,6 +117,40 @@ log_level_list(char *buf, size_t len)
 	}
 }
 
+/*
+ * The last guard of "one line per event": a control character that got
+ * into a message (a client's bytes that missed lib/esc.c) is written as
+ * "\xHH", so that it can neither end the line nor move the cursor of the
+ * terminal that shows the log.  UTF-8 and other bytes pass.
+ */
+static void
+log_controls(char *msg, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[1536];
+	size_t i, o = 0;
+	unsigned char c;
+
+	for (i = 0; msg[i] != '\0'; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			break;
+	if (msg[i] == '\0')
+		return;
+	for (i = 0; msg[i] != '\0' && o + 4 < sizeof(tmp); i++) {
+		c = (unsigned char)msg[i];
+		if (c >= 0x20 && c != 0x7f) {
+			tmp[o++] = (char)c;
+			continue;
+		}
+		tmp[o++] = '\\';
+		tmp[o++] = 'x';
+		tmp[o++] = hex[c >> 4];
+		tmp[o++] = hex[c & 0xf];
+	}
+	tmp[o] = '\0';
+	strlcpy(msg, tmp, len);
+}
+
 static void log_vwrite(int, const char *, va_list, int, int)
     __attribute__((format(printf, 2, 0)));
 
@@ -156,6 +190,7 @@ log_vwrite(int level, const char *fmt, va_list ap, int errnum, int plain)
 		len = strlen(msg);
 		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(errnum));
 	}
+	log_controls(msg, sizeof(msg));
 	if (level <= LOG_LVL_ERR)
 		log_tee_send(msg);
 	if (log_journal) {

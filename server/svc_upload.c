@@ -10,6 +10,13 @@
  * file is stored all the same.  Too large (max_size), disk full, reset,
  * timeout or a stop (TERM) remove the temporary file, answer
  * "ERR <reason>\n" if the client may still listen, and log why.
+ *
+ * An EOF says only that the client's kernel closed the connection, also
+ * for a client killed half-way: with upload_header the client may (or
+ * must) say first how many bytes and which SHA-256 are coming
+ * (upload_head.c), and an upload that does not match is not stored.  The
+ * temporary file is made with the first byte of data, and an upload of
+ * none (a port scanner's connect) is stored only with store_empty.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +38,7 @@
 #include "privs.h"
 #include "conn.h"
 #include "service.h"
+#include "upload_head.h"
 
 #define UPLOAD_CHUNK	(64 * 1024)
 #define UPLOAD_NAME_MAX	128
@@ -45,7 +53,20 @@ struct upload {
 	char		 tmp[UPLOAD_NAME_MAX + 8];
 	uint64_t	 size;
 	SHA2_CTX	 sha;
+	struct upload_head head;	/* what the client said is coming */
 };
+
+enum { HEAD_NONE, HEAD_OPTIONAL, HEAD_REQUIRED };
+
+static int
+head_mode(const struct service_conf *svc)
+{
+	if (svc->upload_header == NULL ||
+	    strcmp(svc->upload_header, "none") == 0)
+		return HEAD_NONE;
+	return strcmp(svc->upload_header, "required") == 0 ? HEAD_REQUIRED :
+	    HEAD_OPTIONAL;
+}
 
 static int
 stopping(void)
@@ -244,13 +265,145 @@ upload_commit(struct upload *u)
 	return fsync(u->dirfd);
 }
 
+/* A read failed: say why, remove what was written. */
+static void
+upload_read_failed(struct upload *u)
+{
+	if (errno == ETIMEDOUT)
+		upload_fail(u, "timeout", 0, 1);
+	else if (errno == EINTR)
+		upload_fail(u, "server stopping", 0, 1);
+	else
+		upload_fail(u, "connection lost", errno, 0);
+}
+
+/*
+ * With upload_header: read until the first bytes say whether a header
+ * is there, and check it.  The bytes read are in buf[0..*have), the data
+ * from buf[*off]; *eof if the client has sent all.  -1 once refused.
+ */
+static int
+upload_head_read(struct upload *u, int mode, char *buf, size_t len,
+    size_t *have, size_t *off, int *eof)
+{
+	const struct service_conf *svc = u->c->svc;
+	const char *why;
+	size_t used;
+	ssize_t n;
+
+	for (;;) {
+		switch (upload_head_parse(buf, *have, *eof, &u->head, &used,
+		    &why)) {
+		case UPLOAD_HEAD_OK:
+			*off = used;
+			if (u->head.has_size && svc->max_size > 0 &&
+			    u->head.size > svc->max_size) {
+				upload_fail(u, "too large", 0, 1);
+				return -1;
+			}
+			return 0;
+		case UPLOAD_HEAD_NONE:
+			*off = 0;
+			/* Nothing at all is an empty upload, refused as such. */
+			if (mode == HEAD_REQUIRED && (*have > 0 ||
+			    strcmp(svc->store_empty, "yes") == 0)) {
+				upload_fail(u, "header required", 0, 1);
+				return -1;
+			}
+			return 0;
+		case UPLOAD_HEAD_BAD:
+			log_warnx("upload %s: %s: not stored (bad header: %s)",
+			    svc->name, u->c->peer_text, why);
+			upload_refuse(u, "bad header", 1);
+			return -1;
+		case UPLOAD_HEAD_MORE:
+			break;
+		}
+		n = conn_read(u->c, buf + *have, len - *have);
+		if (n == -1) {
+			upload_read_failed(u);
+			return -1;
+		}
+		if (n == 0)
+			*eof = 1;
+		*have += (size_t)n;
+	}
+}
+
+/* Take n bytes of data: check the limits, write them.  -1 once refused. */
+static int
+upload_take(struct upload *u, const char *buf, size_t n)
+{
+	const struct service_conf *svc = u->c->svc;
+
+	if (svc->max_size > 0 && (uint64_t)n > svc->max_size - u->size) {
+		upload_fail(u, "too large", 0, 1);
+		return -1;
+	}
+	if (u->head.has_size && (uint64_t)n > u->head.size - u->size) {
+		upload_fail(u, "size mismatch", 0, 1);
+		return -1;
+	}
+	if (u->fd == -1 && upload_open(u) == -1) {
+		log_warn("upload %s: create in %s", svc->name, svc->dir);
+		u->tmp[0] = '\0';	/* nothing of ours to remove */
+		upload_fail(u, file_reason(errno), 0, 1);
+		return -1;
+	}
+	SHA256Update(&u->sha, (const uint8_t *)buf, n);
+	if (write_file(u->fd, buf, n) == -1) {
+		upload_fail(u, file_reason(errno), errno, 1);
+		return -1;
+	}
+	u->size += (uint64_t)n;
+	return 0;
+}
+
+/* At EOF: is the upload what the header said, and may it be stored? */
+static int
+upload_complete(struct upload *u, char *hex, size_t hexlen)
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	size_t i;
+
+	SHA256Final(digest, &u->sha);
+	for (i = 0; i < sizeof(digest) && 2 * i + 2 < hexlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	if (u->head.has_size && u->size != u->head.size) {
+		upload_fail(u, "size mismatch", 0, 1);
+		return -1;
+	}
+	if (u->head.has_sha256 &&
+	    memcmp(digest, u->head.sha256, sizeof(digest)) != 0) {
+		upload_fail(u, "digest mismatch", 0, 1);
+		return -1;
+	}
+	if (u->size == 0) {
+		if (strcmp(u->c->svc->store_empty, "yes") != 0) {
+			/* A port scanner, a health check: not worth a line. */
+			upload_refuse(u, "empty upload", 1);
+			return -1;
+		}
+		if (upload_open(u) == -1) {
+			log_warn("upload %s: create in %s", u->c->svc->name,
+			    u->c->svc->dir);
+			u->tmp[0] = '\0';
+			upload_fail(u, file_reason(errno), 0, 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void
 upload_stream(struct conn *c)
 {
 	const struct service_conf *svc = c->svc;
 	char buf[UPLOAD_CHUNK], hex[SHA256_DIGEST_STRING_LENGTH], ok[256];
 	struct upload u;
+	size_t have = 0, off = 0;
 	ssize_t n;
+	int mode = head_mode(svc), eof = 0;
 
 	memset(&u, 0, sizeof(u));
 	u.c = c;
@@ -262,36 +415,24 @@ upload_stream(struct conn *c)
 		upload_refuse(&u, "storage unavailable", 1);
 		return;
 	}
-	if (upload_open(&u) == -1) {
-		log_warn("upload %s: create in %s", svc->name, svc->dir);
-		u.tmp[0] = '\0';	/* nothing of ours to remove */
-		upload_fail(&u, file_reason(errno), 0, 1);
+	if (mode != HEAD_NONE && upload_head_read(&u, mode, buf, sizeof(buf),
+	    &have, &off, &eof) == -1)
 		goto out;
-	}
-	for (;;) {
+	if (off < have && upload_take(&u, buf + off, have - off) == -1)
+		goto out;
+	while (!eof) {
 		n = conn_read(c, buf, sizeof(buf));
 		if (n == 0)
 			break;
 		if (n == -1) {
-			if (errno == ETIMEDOUT)
-				upload_fail(&u, "timeout", 0, 1);
-			else if (errno == EINTR)
-				upload_fail(&u, "server stopping", 0, 1);
-			else
-				upload_fail(&u, "connection lost", errno, 0);
+			upload_read_failed(&u);
 			goto out;
 		}
-		if (svc->max_size > 0 && (uint64_t)n > svc->max_size - u.size) {
-			upload_fail(&u, "too large", 0, 1);
+		if (upload_take(&u, buf, (size_t)n) == -1)
 			goto out;
-		}
-		SHA256Update(&u.sha, (const uint8_t *)buf, (size_t)n);
-		if (write_file(u.fd, buf, (size_t)n) == -1) {
-			upload_fail(&u, file_reason(errno), errno, 1);
-			goto out;
-		}
-		u.size += (uint64_t)n;
 	}
+	if (upload_complete(&u, hex, sizeof(hex)) == -1)
+		goto out;
 	if (upload_commit(&u) == -1) {
 		if (errno == EINTR)
 			upload_fail(&u, "server stopping", 0, 1);
@@ -299,7 +440,6 @@ upload_stream(struct conn *c)
 			upload_fail(&u, file_reason(errno), errno, 1);
 		goto out;
 	}
-	SHA256End(&u.sha, hex);
 	log_info("upload %s: %s: stored %s/%s, %llu bytes, sha256 %s",
 	    svc->name, c->peer_text, svc->dir, u.name,
 	    (unsigned long long)u.size, hex);
@@ -352,6 +492,19 @@ upload_check(const struct netd_config *cfg, const struct service_conf *svc,
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 
+	if (strcmp(svc->store_empty, "yes") != 0 &&
+	    strcmp(svc->store_empty, "no") != 0) {
+		snprintf(err, errlen, "key 'store_empty': '%s' is not yes or no",
+		    svc->store_empty);
+		return -1;
+	}
+	if (strcmp(svc->upload_header, "none") != 0 &&
+	    strcmp(svc->upload_header, "optional") != 0 &&
+	    strcmp(svc->upload_header, "required") != 0) {
+		snprintf(err, errlen, "key 'upload_header': '%s' is not none, "
+		    "optional or required", svc->upload_header);
+		return -1;
+	}
 	if (stat(svc->dir, &st) == -1) {
 		snprintf(err, errlen, "key 'dir': %s: %s", svc->dir,
 		    strerror(errno));

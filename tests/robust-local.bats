@@ -13,10 +13,12 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	local rc=0
+	netd_teardown || rc=$?
 	if [[ -n "${OTHER_PID:-}" ]]; then
 		kill -KILL "$OTHER_PID" 2>/dev/null || true
 	fi
+	return "$rc"
 }
 
 # A hello config with extra [netd] lines ($@).
@@ -246,7 +248,7 @@ cpu_ticks() {
 	# Room for two or three clients more than it holds now.
 	nfd=$(ls "/proc/$NETD_PID/fd" | wc -l)
 	prlimit --pid "$NETD_PID" --nofile=$((nfd + 3)):$((nfd + 3))
-	bg idle timeout 60 python3 "$SEEDS/control_idle.py" "$SOCK" 100
+	bg idle timeout 60 python3 "$HELPERS/control_idle.py" "$SOCK" 100
 	wait_until 20 grep -q holding "$T/idle.out"
 	wait_until 20 grep -q "Too many open files" "$LOG"
 	# A measurement window, not a wait for readiness.

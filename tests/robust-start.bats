@@ -12,11 +12,13 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	local rc=0
+	netd_teardown || rc=$?
 	if [[ -n "${DETACHED_PID:-}" ]]; then
 		kill -KILL "$DETACHED_PID" 2>/dev/null || true
 		pkill -KILL -P "$DETACHED_PID" 2>/dev/null || true
 	fi
+	return "$rc"
 }
 
 # A hello config with extra [netd] lines ($@).

@@ -23,6 +23,7 @@
 #include "proto.h"
 #include "report.h"
 #include "status.h"
+#include "utf8.h"
 #include "version.h"
 
 typedef void	cmd_fn(struct client *, const struct cmd_req *);
@@ -66,11 +67,12 @@ reply_error(struct client *c, const char *code, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	/* Messages quote client words: any bytes, made valid here. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	utf8_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	client_reply(c, json_pack("{s:b, s:s, s:s}", "ok", 0, "error", msg,
-	    "code", code));
+	client_reply(c, json_pack("{s:b, s:o, s:s}", "ok", 0, "error",
+	    utf8_json(msg), "code", code));
 }
 
 static void
@@ -102,7 +104,10 @@ cmd_status(struct client *c, const struct cmd_req *req)
 	json_t *doc;
 
 	(void)req;
-	doc = status_json();
+	if ((doc = status_json()) == NULL) {
+		reply_error(c, CODE_FAILED, "status: out of memory");
+		return;
+	}
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
 }
@@ -113,7 +118,10 @@ cmd_config(struct client *c, const struct cmd_req *req)
 	json_t *doc;
 
 	(void)req;
-	doc = config_json(master_config());
+	if ((doc = config_json(master_config())) == NULL) {
+		reply_error(c, CODE_FAILED, "config: out of memory");
+		return;
+	}
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
 }

@@ -432,6 +432,31 @@ cmd_parse(enum cmd_side side, int argc, char *const argv[],
 }
 
 int
+cmd_parse_line(char *line, struct cmd_req *req, char *err, size_t errlen)
+{
+	char *argv[CMD_ARGS_MAX], *tok, *save = NULL;
+	int argc = 0;
+
+	memset(req, 0, sizeof(*req));
+	req->id = req->topic = CMD_NONE;
+	for (tok = strtok_r(line, " \t\r", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == CMD_ARGS_MAX) {
+			snprintf(err, errlen, "request has more than %d words",
+			    CMD_ARGS_MAX);
+			return -1;
+		}
+		argv[argc++] = tok;
+	}
+	if (argc == 0) {
+		snprintf(err, errlen, "empty request: send a command such as "
+		    "'status'");
+		return -1;
+	}
+	return cmd_parse(CMD_WIRE, argc, argv, req, err, errlen);
+}
+
+int
 cmd_format(const struct cmd_req *req, char *buf, size_t len)
 {
 	char num[16];

@@ -228,28 +228,13 @@ audit_escape(struct client *c)
 void
 client_request(struct client *c)
 {
-	char *argv[CMD_ARGS_MAX], *tok, *save = NULL, err[512];
-	char canon[sizeof(c->cmd)];
+	char err[512], canon[sizeof(c->cmd)];
 	const struct cmd_entry *cmd;
 	struct cmd_req req;
-	int argc = 0, parsed;
+	int parsed;
 
 	audit_escape(c);
-	for (tok = strtok_r(c->in, " \t\r", &save); tok != NULL;
-	    tok = strtok_r(NULL, " \t\r", &save)) {
-		if (argc == CMD_ARGS_MAX) {
-			reply_error(c, CODE_USAGE, "request has more than %d "
-			    "words", CMD_ARGS_MAX);
-			return;
-		}
-		argv[argc++] = tok;
-	}
-	if (argc == 0) {
-		reply_error(c, CODE_USAGE, "empty request: send a command "
-		    "such as 'status'");
-		return;
-	}
-	parsed = cmd_parse(CMD_WIRE, argc, argv, &req, err, sizeof(err)) == 0;
+	parsed = cmd_parse_line(c->in, &req, err, sizeof(err)) == 0;
 	if (req.id == CMD_NONE) {
 		reply_error(c, CODE_USAGE, "%s", err);
 		return;

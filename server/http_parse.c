@@ -2,7 +2,12 @@
  * The HTTP/1.1 request head (RFC 9112): where it ends, whether it is
  * well formed, and what it asks.  Bytes are gathered in the parser until
  * a head is complete, so any split of the stream gives the same heads.
+ * The body's length is checked even though no body is ever read: when
+ * it is ambiguous (two different Content-Length values, one that does
+ * not fit, Transfer-Encoding with Content-Length) the answer is 400 and
+ * a close, so that no body can be taken for a request (6.1, 6.3).
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,6 +41,25 @@ has_token(const char *v, size_t len, const char *tok)
 	return 0;
 }
 
+/* A Content-Length value: digits only, at most INT64_MAX; 0 or -1. */
+static int
+content_length(const char *v, size_t len, uint64_t *n)
+{
+	size_t i;
+
+	*n = 0;
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		if (*n > (INT64_MAX - (uint64_t)(v[i] - '0')) / 10)
+			return -1;
+		*n = *n * 10 + (uint64_t)(v[i] - '0');
+	}
+	return 0;
+}
+
 /*
  * Parse the head in buf (NUL-terminated, lines split in place); returns
  * 0 with req filled, or an HTTP status for the error.
@@ -44,7 +68,8 @@ static int
 parse(char *buf, struct http_request *req)
 {
 	char *line, *next, *sp1, *sp2, *colon, *v, *p, *end;
-	int hosts = 0, body = 0;
+	int hosts = 0, lengths = 0, chunked = 0;
+	uint64_t length = 0, n;
 	size_t vlen;
 
 	line = buf;
@@ -117,19 +142,22 @@ parse(char *buf, struct http_request *req)
 			if (has_token(v, vlen, "close"))
 				req->close = 1;
 		} else if (strcasecmp(line, "Content-Length") == 0) {
-			if (vlen == 0 || strspn(v, "0123456789") != vlen)
+			/* The same value twice is one length (6.3). */
+			if (content_length(v, vlen, &n) == -1 ||
+			    (lengths++ > 0 && n != length))
 				return 400;
-			if (strspn(v, "0") != vlen)
-				body = 1;
+			length = n;
 		} else if (strcasecmp(line, "Transfer-Encoding") == 0)
-			body = 1;
+			chunked = 1;
 	}
+	if (chunked && lengths > 0)
+		return 400;	/* 6.1: which one frames the body? */
 	if (req->minor >= 1 && hosts != 1)
 		return 400;	/* RFC 9112 3.2: exactly one Host */
 	if (hosts > 1)
 		return 400;
 	/* We read no bodies: after one, the stream is not a request. */
-	req->body = body;
+	req->body = chunked || length > 0;
 	if (req->body)
 		req->close = 1;
 	req->head = strcmp(req->method, "HEAD") == 0;

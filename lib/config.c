@@ -18,6 +18,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "utf8.h"
+
+/*
+ * The longest line, with its newline.  inih is handed whole lines (see
+ * config_reader), and a longer one is an error rather than two lines.
+ */
+#define LINE_MAX_BYTES	(1 << 16)
 
 enum section { SEC_NONE, SEC_GLOBAL, SEC_SERVICE, SEC_BAD };
 
@@ -25,8 +32,10 @@ struct loader {
 	struct netd_config	*cfg;
 	struct config_errors	*errs;
 	FILE			*fp;
+	char			*lbuf;		/* getline's */
+	size_t			 lcap;
 	int			 line;		/* line being parsed */
-	int			 at_bol;	/* last chunk ended a line */
+	int			 stop;		/* a line inih must not see */
 	enum section		 sec;
 	struct service_conf	*svc;
 };
@@ -153,37 +162,45 @@ begin_section(struct loader *ld, const char *hdr)
 }
 
 /*
- * inih reader: fgets that also counts lines and spots section headers, so
- * that errors carry line numbers and empty sections are seen too.
+ * inih reader: one whole line at a time, so that line numbers are right
+ * and section headers are seen (also those of empty sections) however
+ * long the line.  A NUL byte or a line too long for inih ends the file
+ * with an error: inih would read on past the NUL as if the line ended,
+ * or take the rest of a long line (a comment's tail) for a line.
  */
 static char *
 config_reader(char *str, int num, void *stream)
 {
 	struct loader *ld = stream;
-	char *s, *e;
+	char hdr[256], *s, *e;
+	ssize_t n;
 	size_t len;
 
-	if (fgets(str, num, ld->fp) == NULL)
+	if (ld->stop || (n = getline(&ld->lbuf, &ld->lcap, ld->fp)) == -1)
 		return NULL;
-	if (ld->at_bol) {
-		ld->line++;
-		s = str + strspn(str, " \t");
-		if (*s == '[') {
-			e = strchr(s, ']');
-			if (e != NULL) {
-				char hdr[256];
-
-				len = (size_t)(e - s - 1);
-				if (len >= sizeof(hdr))
-					len = sizeof(hdr) - 1;
-				memcpy(hdr, s + 1, len);
-				hdr[len] = '\0';
-				begin_section(ld, hdr);
-			}
-		}
+	ld->line++;
+	if (memchr(ld->lbuf, '\0', (size_t)n) != NULL) {
+		config_error(ld, ld->line, "a NUL byte: not a text file");
+		ld->stop = 1;
+		return NULL;
 	}
-	len = strlen(str);
-	ld->at_bol = len > 0 && str[len - 1] == '\n';
+	/* inih reads on unless a line is shorter than num - 1, or ends. */
+	if (num < 2 || (size_t)n > (size_t)num - 2) {
+		config_error(ld, ld->line, "line longer than %d bytes",
+		    num - 2);
+		ld->stop = 1;
+		return NULL;
+	}
+	memcpy(str, ld->lbuf, (size_t)n + 1);
+	s = str + strspn(str, " \t");
+	if (*s == '[' && (e = strchr(s, ']')) != NULL) {
+		len = (size_t)(e - s - 1);
+		if (len >= sizeof(hdr))
+			len = utf8_cut(s + 1, sizeof(hdr) - 1);
+		memcpy(hdr, s + 1, len);
+		hdr[len] = '\0';
+		begin_section(ld, hdr);
+	}
 	return str;
 }
 
@@ -290,6 +307,23 @@ struct netd_config *
 config_load(const char *path, struct config_errors *errs)
 {
 	struct netd_config *cfg;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		memset(errs, 0, sizeof(*errs));
+		config_errors_add(errs, path, 0, "cannot open: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	cfg = config_load_file(fp, path, errs);
+	fclose(fp);
+	return cfg;
+}
+
+struct netd_config *
+config_load_file(FILE *fp, const char *path, struct config_errors *errs)
+{
+	struct netd_config *cfg;
 	struct loader ld;
 	char *tmp;
 	size_t i;
@@ -301,7 +335,7 @@ config_load(const char *path, struct config_errors *errs)
 	memset(&ld, 0, sizeof(ld));
 	ld.cfg = cfg;
 	ld.errs = errs;
-	ld.at_bol = 1;
+	ld.fp = fp;
 	cfg->path = strdup(path);
 	tmp = strdup(path);
 	cfg->basedir = tmp != NULL ? strdup(dirname(tmp)) : NULL;
@@ -310,18 +344,16 @@ config_load(const char *path, struct config_errors *errs)
 		config_free(cfg);
 		return NULL;
 	}
-	if ((ld.fp = fopen(path, "r")) == NULL) {
-		config_error(&ld, 0, "cannot open: %s", strerror(errno));
-		config_free(cfg);
-		return NULL;
-	}
 	ini_use_stack = 0;
 	ini_allow_realloc = 1;
-	ini_max_line = 1 << 16;
+	ini_max_line = LINE_MAX_BYTES;
+	ini_initial_alloc = LINE_MAX_BYTES;	/* a line is one read */
 	ini_allow_multiline = 0;
 	rc = ini_parse_stream(config_reader, &ld, config_handler, &ld);
-	fclose(ld.fp);
-	if (rc > 0)
+	free(ld.lbuf);
+	if (ferror(fp))
+		config_error(&ld, 0, "cannot read: %s", strerror(errno));
+	else if (rc > 0)
 		config_error(&ld, rc, "syntax error (expected 'key = value' "
 		    "or '[section]')");
 	else if (rc < 0)

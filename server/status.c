@@ -44,7 +44,7 @@ listeners_json(void)
 	json_t *arr = json_array(), *o, *d;
 	const struct sbv_listener *m;
 	struct sb_listener_count *l;
-	const char *p;
+	char addr[sizeof(m->addr)], *p;
 	int i, j;
 
 	for (i = 0; i < SB_LISTENERS; i++) {
@@ -56,7 +56,10 @@ listeners_json(void)
 		for (j = 0; j < DROP_NREASONS; j++)
 			json_object_set_new(d, drop_names[j],
 			    json_integer((json_int_t)SB_LOAD(l->drops[j])));
-		p = strrchr(m->addr, ':');
+		/* A copy that surely ends, for its port. */
+		memcpy(addr, m->addr, sizeof(addr));
+		addr[sizeof(addr) - 1] = '\0';
+		p = strrchr(addr, ':');
 		o = json_pack("{s:o, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:o}",
 		    "address", TEXT(m->addr),
 		    "proto", proto_name(m->proto),

@@ -11,6 +11,7 @@
 #   make fuzz       run every libFuzzer harness (tests/fuzz/fuzz_*.c) for
 #                   FUZZ_SECONDS (60) each; finds go to build/fuzz/
 #   make bench      the benchmark against peers (bench/)
+#   TESTS="tests/a.bats tests/b.bats" runs only those bats files
 #   make install    PREFIX=/usr/local DESTDIR=
 
 SHELL	 = /bin/bash
@@ -105,8 +106,10 @@ check: deps-test
 	$(MAKE) check-fuzz
 
 # TAP on the terminal, then one summary line: "tests: N passed, N failed".
+# TESTS: the bats files to run (default: all of tests/).
+TESTS	?= tests
 define run_bats
-	@NETD_BUILD=$(abspath $(1)) bats --print-output-on-failure tests \
+	@NETD_BUILD=$(abspath $(1)) bats --print-output-on-failure $(TESTS) \
 	    | tee $(1)/tests.tap; rc=$${PIPESTATUS[0]}; \
 	skipped=$$(grep -c '^ok .* # skip' $(1)/tests.tap); \
 	passed=$$(( $$(grep -c '^ok ' $(1)/tests.tap) - skipped )); \

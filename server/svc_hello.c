@@ -4,9 +4,10 @@
  * and %% for a percent sign; nothing else in the template is special, so a
  * client never reaches a format string.  A message is a line (LF or CRLF,
  * answered with the same ending) or a chunk that came without a newline and
- * was not followed at once by more data (answered without one).  "exit"
- * closes.  The greeting ends with a newline (LF: what line clients and
- * print() both show cleanly).  UDP answers each datagram the same way.
+ * was not followed at once by more data (answered without one); the
+ * framing is hello_frame.c's.  "exit" closes.  The greeting ends with a
+ * newline (LF: what line clients and print() both show cleanly).  UDP
+ * answers each datagram the same way.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "conn.h"
+#include "hello_frame.h"
 #include "service.h"
 
 /* Expand the reply template around msg into out; the length, or -1. */
@@ -97,18 +99,22 @@ hello_drained(int fd)
 static void
 hello_stream(struct conn *c)
 {
-	size_t cap = c->svc->max_line + 2, len = 0, start, i, end;
-	const char *eol;
-	char *buf;
+	struct hello_frame f;
+	struct hello_msg m;
+	enum hello_event ev;
+	const char *p;
+	char buf[4096];
+	size_t left;
 	ssize_t n;
 
-	if ((buf = malloc(cap)) == NULL) {
+	if (hello_frame_init(&f, c->svc->max_line) == -1) {
 		conn_set_result(c, "error");
 		return;
 	}
 	/* One write, so that the greeting arrives as one segment. */
 	if (c->svc->greeting[0] != '\0' &&
-	    (size_t)snprintf(buf, cap, "%s\n", c->svc->greeting) < cap) {
+	    (size_t)snprintf(buf, sizeof(buf), "%s\n", c->svc->greeting) <
+	    sizeof(buf)) {
 		if (conn_write_str(c, buf) == -1)
 			goto out;
 	} else if (c->svc->greeting[0] != '\0' &&
@@ -116,45 +122,31 @@ hello_stream(struct conn *c)
 	    conn_write_str(c, "\n") == -1))
 		goto out;
 	for (;;) {
-		n = conn_read(c, buf + len, cap - len);
+		n = conn_read(c, buf, sizeof(buf));
 		if (n <= 0)
 			break;		/* EOF, timeout, stop: result set */
-		len += (size_t)n;
-		start = 0;
-		for (i = 0; i < len; i++) {
-			if (buf[i] != '\n')
-				continue;
-			end = i;
-			eol = "\n";
-			if (end > start && buf[end - 1] == '\r') {
-				end--;
-				eol = "\r\n";
-			}
-			if (end - start > c->svc->max_line)
-				goto too_long;
-			if (!hello_message(c, buf + start, end - start, eol))
+		p = buf;
+		left = (size_t)n;
+		while ((ev = hello_frame_take(&f, &p, &left, &m)) ==
+		    HELLO_MESSAGE)
+			if (!hello_message(c, m.text, m.len, m.eol))
 				goto out;
-			start = i + 1;
-		}
-		memmove(buf, buf + start, len - start);
-		len -= start;
-		if (len == 0)
-			continue;
-		if (len > c->svc->max_line)
+		if (ev == HELLO_TOO_LONG)
 			goto too_long;
-		if (len < cap && !hello_drained(c->fd))
+		if (hello_frame_pending(&f) == 0 || !hello_drained(c->fd))
 			continue;
 		/* A chunk without a newline, as the classic client sends. */
-		if (!hello_message(c, buf, len, ""))
+		if (hello_frame_flush(&f, &m) == HELLO_TOO_LONG)
+			goto too_long;
+		if (!hello_message(c, m.text, m.len, m.eol))
 			goto out;
-		len = 0;
 	}
 	goto out;
 too_long:
 	(void)conn_write_str(c, "ERR line too long\r\n");
 	conn_set_result(c, "line too long");
 out:
-	free(buf);
+	hello_frame_free(&f);
 }
 
 static ssize_t

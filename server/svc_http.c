@@ -4,35 +4,25 @@
  * document (JSON, as the control socket's status), "/metrics" Prometheus
  * text.  Connections are kept alive (HTTP/1.1, unless "Connection: close";
  * HTTP/1.0 closes).  A request head (request line and headers) must fit in
- * HEAD_MAX bytes and arrive within idle_timeout; the target is at most
- * URI_MAX bytes.  Errors: 400 malformed, 404, 405 (Allow: GET, HEAD), 408,
- * 414, 431, 505.  Responses are built whole, then written with one call.
+ * HTTP_HEAD_MAX bytes and arrive within idle_timeout; the target is at most
+ * HTTP_URI_MAX bytes (http_parse.c reads heads).  Errors: 400 malformed or
+ * an ambiguous body length, 404, 405 (Allow: GET, HEAD), 408, 414, 431,
+ * 505.  Responses are built whole, then written with one call.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "io.h"
 #include "metrics.h"
 #include "jsonget.h"
 #include "conn.h"
+#include "http_parse.h"
 #include "service.h"
 #include "status.h"
 #include "version.h"
-
-#define HEAD_MAX	8192
-#define URI_MAX		2048
-
-struct request {
-	const char	*method;
-	const char	*target;	/* the path, query cut off */
-	int		 minor;		/* HTTP/1.minor */
-	int		 close;		/* close after the response */
-	int		 head;		/* HEAD: no body */
-};
 
 struct response {
 	int		 status;
@@ -56,14 +46,6 @@ reason(int status)
 	case 505: return "HTTP Version Not Supported";
 	}
 	return "Error";
-}
-
-static int
-is_tchar(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || (ch != '\0' &&
-	    strchr("!#$%&'*+-.^_`|~", ch) != NULL);
 }
 
 /* HTML text with &, <, >, " and ' escaped. */
@@ -315,201 +297,59 @@ respond(struct conn *c, struct response *r, int head, int close)
 	return rc;
 }
 
-/* Does the comma-separated header value list contain token tok? */
-static int
-has_token(const char *v, size_t len, const char *tok)
+/* What the access line says of a request answered with an error. */
+static const char *
+failure(int status)
 {
-	size_t i = 0, s, n = strlen(tok);
-
-	while (i < len) {
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
-			i++;
-		if (i - s == n && strncasecmp(v + s, tok, n) == 0)
-			return 1;
-		while (i < len && v[i] != ',')
-			i++;
+	switch (status) {
+	case 408: return "timeout";
+	case 414: return "uri too long";
+	case 431: return "head too large";
 	}
-	return 0;
-}
-
-/*
- * Parse the head in buf (NUL-terminated, lines split in place); returns
- * 0 with req filled, or an HTTP status for the error.
- */
-static int
-parse(char *buf, struct request *req)
-{
-	char *line, *next, *sp1, *sp2, *colon, *v, *p, *end;
-	int hosts = 0, body = 0;
-	size_t vlen;
-
-	memset(req, 0, sizeof(*req));
-	line = buf;
-	if ((next = strchr(line, '\n')) == NULL)
-		return 400;
-	*next++ = '\0';
-	if (next - line >= 2 && next[-2] == '\r')
-		next[-2] = '\0';
-	/* method SP target SP HTTP/1.x */
-	if ((sp1 = strchr(line, ' ')) == NULL ||
-	    (sp2 = strchr(sp1 + 1, ' ')) == NULL || strchr(sp2 + 1, ' '))
-		return 400;
-	*sp1 = *sp2 = '\0';
-	req->method = line;
-	for (p = line; *p != '\0'; p++)
-		if (!is_tchar((unsigned char)*p))
-			return 400;
-	if (*line == '\0' || sp2 == sp1 + 1)
-		return 400;
-	for (p = sp1 + 1; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return 400;
-	if (strlen(sp1 + 1) > URI_MAX)
-		return 414;
-	if (strncmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[6] < '0' ||
-	    sp2[6] > '9' || sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9' ||
-	    sp2[9] != '\0')
-		return 400;
-	if (sp2[6] != '1')
-		return 505;
-	req->minor = sp2[8] - '0';
-	req->close = req->minor == 0;
-	req->target = sp1 + 1;
-	/* absolute-form: keep the path */
-	if (strncasecmp(req->target, "http://", 7) == 0 ||
-	    strncasecmp(req->target, "https://", 8) == 0) {
-		p = strchr(req->target, ':') + 3;
-		req->target = (p = strchr(p, '/')) != NULL ? p : "/";
-	} else if (*req->target != '/' && strcmp(req->target, "*") != 0)
-		return 400;
-	if ((p = strchr(sp1 + 1, '?')) != NULL)
-		*p = '\0';
-	/* Headers, up to the empty line (its LF is the head's NUL). */
-	for (line = next; *line != '\0' && strcmp(line, "\r") != 0;
-	    line = next) {
-		if ((next = strchr(line, '\n')) == NULL)
-			return 400;
-		*next++ = '\0';
-		end = next - 1;
-		if (end > line && end[-1] == '\r')
-			*--end = '\0';
-		if ((colon = strchr(line, ':')) == NULL || colon == line)
-			return 400;	/* also obs-fold: starts with SP */
-		for (p = line; p < colon; p++)
-			if (!is_tchar((unsigned char)*p))
-				return 400;
-		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		for (p = v; *p != '\0'; p++)
-			if (((unsigned char)*p < ' ' && *p != '\t') ||
-			    *p == 0x7f)
-				return 400;
-		vlen = strlen(v);
-		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
-		*colon = '\0';
-		if (strcasecmp(line, "Host") == 0)
-			hosts++;
-		else if (strcasecmp(line, "Connection") == 0) {
-			if (has_token(v, vlen, "close"))
-				req->close = 1;
-		} else if (strcasecmp(line, "Content-Length") == 0) {
-			if (vlen == 0 || strspn(v, "0123456789") != vlen)
-				return 400;
-			if (strspn(v, "0") != vlen)
-				body = 1;
-		} else if (strcasecmp(line, "Transfer-Encoding") == 0)
-			body = 1;
-	}
-	if (req->minor >= 1 && hosts != 1)
-		return 400;	/* RFC 9112 3.2: exactly one Host */
-	if (hosts > 1)
-		return 400;
-	/* We read no bodies: after one, the stream is not a request. */
-	if (body)
-		req->close = 1;
-	req->head = strcmp(req->method, "HEAD") == 0;
-	return 0;
-}
-
-/* Where the head ends (just past the empty line), or NULL. */
-static char *
-head_end(char *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (buf[i + 1] == '\n')
-			return buf + i + 2;
-		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
-			return buf + i + 3;
-	}
-	return NULL;
+	return "bad request";
 }
 
 static void
 http_stream(struct conn *c)
 {
-	char buf[HEAD_MAX + 1], *end;
+	struct http_parser p;
+	struct http_request req;
 	struct response r;
-	struct request req;
-	size_t len = 0, used, skip;
 	uint64_t deadline;
 	int64_t left;
 	ssize_t n;
+	size_t room;
+	char *space;
 	int status;
 
+	http_parser_init(&p);
 	for (;;) {
 		/* One request head, within idle_timeout of waiting for it. */
 		deadline = monotonic_ms() + (uint64_t)c->svc->idle_timeout_ms;
-		for (;;) {
-			/* Empty lines before a request line are ignored. */
-			buf[len] = '\0';
-			if ((skip = strspn(buf, "\r\n")) > 0) {
-				memmove(buf, buf + skip, len - skip + 1);
-				len -= skip;
-			}
-			if ((end = head_end(buf, len)) != NULL)
-				break;
-			memset(&r, 0, sizeof(r));
-			if (len == HEAD_MAX) {
-				r.status = memchr(buf, '\n', len) == NULL ?
-				    414 : 431;
+		while (!http_parser_next(&p, &req)) {
+			space = http_parser_space(&p, &room);
+			left = (int64_t)(deadline - monotonic_ms());
+			if (left <= 0 || (n = conn_read_ms(c, space, room,
+			    (int)left)) == -1) {
+				if (left > 0 && errno != ETIMEDOUT)
+					return;
+				if (http_parser_pending(&p) == 0) {
+					conn_set_result(c, "ok");
+					return;
+				}
+				memset(&r, 0, sizeof(r));
+				r.status = 408;
 				(void)respond(c, &r, 0, 1);
 				free(r.body);
-				conn_set_result(c, r.status == 414 ?
-				    "uri too long" : "head too large");
-				return;
-			}
-			left = (int64_t)(deadline - monotonic_ms());
-			if (left <= 0 || (n = conn_read_ms(c, buf + len,
-			    HEAD_MAX - len, (int)left)) == -1) {
-				if ((left <= 0 || errno == ETIMEDOUT) &&
-				    len > 0) {
-					r.status = 408;
-					(void)respond(c, &r, 0, 1);
-					free(r.body);
-				}
-				if (left <= 0 || errno == ETIMEDOUT)
-					conn_set_result(c, len > 0 ?
-					    "timeout" : "ok");
+				conn_set_result(c, failure(r.status));
 				return;
 			}
 			if (n == 0)
 				return;		/* client done */
-			len += (size_t)n;
+			http_parser_added(&p, (size_t)n);
 		}
-		used = (size_t)(end - buf);
-		end[-1] = '\0';
 		memset(&r, 0, sizeof(r));
-		memset(&req, 0, sizeof(req));
-		status = memchr(buf, '\0', used - 1) != NULL ? 400 :
-		    parse(buf, &req);
+		status = req.status;
 		if (status == 0 && strcmp(req.method, "GET") != 0 &&
 		    strcmp(req.method, "HEAD") != 0)
 			status = 405;
@@ -529,11 +369,9 @@ http_stream(struct conn *c)
 		free(r.body);
 		if (req.close) {
 			if (status >= 400)
-				conn_set_result(c, "bad request");
+				conn_set_result(c, failure(status));
 			return;
 		}
-		memmove(buf, buf + used, len - used);
-		len -= used;
 	}
 }
 

@@ -6,7 +6,7 @@
 load helpers/netd
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 base() {

@@ -20,14 +20,14 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 # Send REQUEST (a Python bytes literal body) followed by a pipelined GET
 # that asks for a close;
 # print the JSON line of tests/helpers/http_raw.py.
 send() {
-	timeout 60 python3 "$SEEDS/http_raw.py" 127.0.0.1 \
+	timeout 60 python3 "$HELPERS/http_raw.py" 127.0.0.1 \
 	    "$(port_of tcp http)" "$1GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 }
 

@@ -19,7 +19,7 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 # Fetch PATH from the http service into $BATS_TEST_TMPDIR/body; prints
@@ -55,7 +55,7 @@ monitoring_works() {
 
 	run fetch /metrics
 	assert_output 200
-	run python3 "$SEEDS/metrics_check.py" <"$BATS_TEST_TMPDIR/body"
+	run python3 "$HELPERS/metrics_check.py" <"$BATS_TEST_TMPDIR/body"
 	assert_success
 }
 

@@ -101,8 +101,10 @@ cmd_status(struct client *c, const struct cmd_req *req)
 {
 	json_t *doc;
 
-	(void)req;
 	doc = status_json();
+	if (doc != NULL && (req->flags & CMD_FL_CONNECTIONS))
+		json_object_set_new(doc, "connections",
+		    status_connections_json());
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
 }

@@ -310,7 +310,7 @@ respond(struct conn *c, struct response *r, int head, int close)
 		free(out);
 		return -1;
 	}
-	rc = conn_write(c, out, outlen);
+	rc = conn_send(c, out, outlen);
 	free(out);
 	return rc;
 }
@@ -452,92 +452,199 @@ head_end(char *buf, size_t len)
 	return NULL;
 }
 
+/*
+ * What was read and not yet answered: a head being read, or pipelined
+ * requests waiting behind answers the client has not taken yet.  Kept
+ * only while something is pending, as large as it needs (at most a head
+ * and one read).
+ */
+struct http {
+	size_t	 len, cap;
+	char	*buf;
+};
+
 static void
-http_stream(struct conn *c)
+http_forget(struct conn *c)
 {
-	char buf[HEAD_MAX + 1], *end;
+	struct http *h = c->priv;
+
+	if (h != NULL)
+		free(h->buf);
+	free(h);
+	c->priv = NULL;
+}
+
+/* Room for len more bytes (and a NUL): 0, or -1. */
+static int
+http_room(struct conn *c, size_t len)
+{
+	struct http *h = c->priv;
+	size_t want;
+	char *n;
+
+	if (h == NULL) {
+		if ((h = calloc(1, sizeof(*h))) == NULL)
+			return -1;
+		c->priv = h;
+	}
+	want = h->len + len + 1;
+	if (want <= h->cap)
+		return 0;
+	if (want < 1024)
+		want = 1024;
+	if ((n = realloc(h->buf, want)) == NULL)
+		return -1;
+	h->buf = n;
+	h->cap = want;
+	return 0;
+}
+
+/* An error answered, then the connection closes. */
+static int
+http_fail(struct conn *c, int status, const char *result)
+{
+	struct response r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	(void)respond(c, &r, 0, 1);
+	free(r.body);
+	conn_set_result(c, result);
+	conn_request_end(c);
+	conn_close_after(c);
+	return 0;
+}
+
+/* Answer one complete head (used bytes of h->buf, NUL-terminated). */
+static int
+http_request(struct conn *c, char *head, size_t used)
+{
 	struct response r;
 	struct request req;
-	size_t len = 0, used, skip;
-	uint64_t deadline;
-	int64_t left;
-	ssize_t n;
 	int status;
 
-	for (;;) {
-		/* One request head, within idle_timeout of waiting for it. */
-		deadline = monotonic_ms() + (uint64_t)c->svc->idle_timeout_ms;
-		for (;;) {
-			/* Empty lines before a request line are ignored. */
-			buf[len] = '\0';
-			if ((skip = strspn(buf, "\r\n")) > 0) {
-				memmove(buf, buf + skip, len - skip + 1);
-				len -= skip;
-			}
-			if ((end = head_end(buf, len)) != NULL)
-				break;
-			memset(&r, 0, sizeof(r));
-			if (len == HEAD_MAX) {
-				r.status = memchr(buf, '\n', len) == NULL ?
-				    414 : 431;
-				(void)respond(c, &r, 0, 1);
-				free(r.body);
-				conn_set_result(c, r.status == 414 ?
-				    "uri too long" : "head too large");
-				return;
-			}
-			left = (int64_t)(deadline - monotonic_ms());
-			if (left <= 0 || (n = conn_read_ms(c, buf + len,
-			    HEAD_MAX - len, (int)left)) == -1) {
-				if ((left <= 0 || errno == ETIMEDOUT) &&
-				    len > 0) {
-					r.status = 408;
-					(void)respond(c, &r, 0, 1);
-					free(r.body);
-				}
-				if (left <= 0 || errno == ETIMEDOUT)
-					conn_set_result(c, len > 0 ?
-					    "timeout" : "ok");
-				return;
-			}
-			if (n == 0)
-				return;		/* client done */
-			len += (size_t)n;
-		}
-		used = (size_t)(end - buf);
-		end[-1] = '\0';
-		memset(&r, 0, sizeof(r));
-		memset(&req, 0, sizeof(req));
-		status = memchr(buf, '\0', used - 1) != NULL ? 400 :
-		    parse(buf, &req);
-		if (status == 0 && strcmp(req.method, "GET") != 0 &&
-		    strcmp(req.method, "HEAD") != 0)
-			status = 405;
-		if (status == 0 && resource(req.target, &r) == -1)
-			status = 500;
-		if (status != 0) {
-			free(r.body);
-			memset(&r, 0, sizeof(r));
-			r.status = status;
-			if (status != 404 && status != 405)
-				req.close = 1;
-		}
-		if (respond(c, &r, req.head, req.close) == -1) {
-			free(r.body);
-			return;
-		}
+	memset(&r, 0, sizeof(r));
+	memset(&req, 0, sizeof(req));
+	status = memchr(head, '\0', used - 1) != NULL ? 400 :
+	    parse(head, &req);
+	if (status == 0 && strcmp(req.method, "GET") != 0 &&
+	    strcmp(req.method, "HEAD") != 0)
+		status = 405;
+	if (status == 0 && resource(req.target, &r) == -1)
+		status = 500;
+	if (status != 0) {
 		free(r.body);
-		if (req.close) {
-			if (status >= 400)
-				conn_set_result(c, "bad request");
-			return;
-		}
-		memmove(buf, buf + used, len - used);
-		len -= used;
+		memset(&r, 0, sizeof(r));
+		r.status = status;
+		if (status != 404 && status != 405)
+			req.close = 1;
 	}
+	/* The last request a connection may make says so. */
+	if (c->requests + 1 >= (uint64_t)c->svc->keepalive_requests)
+		req.close = 1;
+	conn_request_end(c);
+	if (respond(c, &r, req.head, req.close) == -1) {
+		free(r.body);
+		return -1;
+	}
+	free(r.body);
+	if (req.close) {
+		if (status >= 400)
+			conn_set_result(c, "bad request");
+		conn_close_after(c);
+	}
+	return 0;
+}
+
+/* Take the complete heads out of the buffer, in order. */
+static int
+http_heads(struct conn *c)
+{
+	struct http *h = c->priv;
+	size_t used, skip;
+	char *end;
+
+	while (h != NULL && h->len > 0 && !c->close_after && !c->paused) {
+		/* Empty lines before a request line are ignored. */
+		h->buf[h->len] = '\0';
+		if ((skip = strspn(h->buf, "\r\n")) > 0) {
+			memmove(h->buf, h->buf + skip, h->len - skip + 1);
+			h->len -= skip;
+			if (h->len == 0)
+				break;
+		}
+		conn_request_begin(c);
+		end = head_end(h->buf, h->len < HEAD_MAX ? h->len : HEAD_MAX);
+		if (end == NULL) {
+			if (h->len >= HEAD_MAX)
+				return http_fail(c, memchr(h->buf, '\n',
+				    HEAD_MAX) == NULL ? 414 : 431,
+				    memchr(h->buf, '\n', HEAD_MAX) == NULL ?
+				    "uri too long" : "head too large");
+			return 0;
+		}
+		used = (size_t)(end - h->buf);
+		end[-1] = '\0';
+		if (http_request(c, h->buf, used) == -1)
+			return -1;
+		memmove(h->buf, h->buf + used, h->len - used);
+		h->len -= used;
+	}
+	if (h != NULL && h->len == 0 && !c->close_after) {
+		http_forget(c);
+		conn_set_state(c, CONN_KEEPALIVE);
+		conn_rearm(c);
+	}
+	return 0;
+}
+
+static int
+http_input(struct conn *c, const char *data, size_t len)
+{
+	struct http *h;
+
+	if (c->close_after)
+		return 0;
+	if (c->state == CONN_KEEPALIVE)
+		conn_set_state(c, CONN_READING);
+	if (http_room(c, len) == -1) {
+		conn_set_result(c, "error");
+		return -1;
+	}
+	h = c->priv;
+	memcpy(h->buf + h->len, data, len);
+	h->len += len;
+	return http_heads(c);
+}
+
+/* Answers went out: heads that waited behind them may go on. */
+static int
+http_flushed(struct conn *c)
+{
+	return http_heads(c);
+}
+
+/* A head begun and not finished in time gets 408; idle ones just close. */
+static int
+http_timeout(struct conn *c, int which)
+{
+	struct http *h = c->priv;
+	struct response r;
+
+	if (which == TMO_KEEPALIVE || h == NULL || h->len == 0)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.status = 408;
+	(void)respond(c, &r, 0, 1);
+	free(r.body);
+	conn_set_result(c, "timeout");
+	return 0;
 }
 
 const struct service_type svc_http = {
 	.type = SVC_HTTP,
-	.serve_stream = http_stream,
+	.input = http_input,
+	.flushed = http_flushed,
+	.timeout = http_timeout,
+	.finish = http_forget,
 };

@@ -9,7 +9,10 @@
  * without reading (the classic lesson's client) never sees it, and its
  * file is stored all the same.  Too large (max_size), disk full, reset,
  * timeout or a stop (TERM) remove the temporary file, answer
- * "ERR <reason>\n" if the client may still listen, and log why.
+ * "ERR <reason>\n" if the client may still listen, and log why.  After
+ * an error the rest of what the client sends is read and dropped (to its
+ * EOF, or for LINGER_MS) so that the answer is not lost to a reset.
+ * A body slower than min_rate (after request_timeout) is cut off.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +42,7 @@
 
 struct upload {
 	struct conn	*c;
+	int		 refused;	/* answered ERR: drop the rest */
 	int		 dirfd;
 	int		 fd;		/* the temporary file, or -1 */
 	char		 name[UPLOAD_NAME_MAX];
@@ -46,12 +50,6 @@ struct upload {
 	uint64_t	 size;
 	SHA2_CTX	 sha;
 };
-
-static int
-stopping(void)
-{
-	return io_interrupt != NULL && *io_interrupt;
-}
 
 /* Copy s into out, keeping [0-9A-Za-z.] and turning the rest into '_'. */
 static void
@@ -135,30 +133,32 @@ write_file(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* After an error: answer, then read and drop so the answer is not lost. */
+/*
+ * After an error: answer, stop sending, and read and drop what still
+ * comes (for up to LINGER_MS) so that the answer is not lost: a client
+ * still sending would get a reset for data we did not read, and could
+ * lose the answer with it.
+ */
 static void
 upload_refuse(struct upload *u, const char *reason, int client_there)
 {
 	struct conn *c = u->c;
-	char msg[80], buf[UPLOAD_CHUNK];
-	uint64_t deadline;
-	int64_t left;
+	char msg[80];
 
 	snprintf(msg, sizeof(msg), "ERR %s\n", reason);
-	if (client_there && !stopping() &&
-	    conn_write_str(c, msg) == 0 && shutdown(c->fd, SHUT_WR) == 0) {
-		/*
-		 * A client still sending would get a reset for the data we
-		 * did not read, and could lose the answer with it: take the
-		 * rest (to its EOF, or for a few seconds) before closing.
-		 */
-		deadline = monotonic_ms() + LINGER_MS;
-		while ((left = (int64_t)(deadline - monotonic_ms())) > 0 &&
-		    conn_read_ms(c, buf, sizeof(buf), (int)left) > 0)
-			;
-	} else if (client_there)
-		(void)send(c->fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL);
 	conn_set_result(c, reason);
+	u->refused = 1;
+	if (!client_there) {
+		conn_close_after(c);
+		return;
+	}
+	if (conn_send_str(c, msg) == -1)
+		return;
+	/* Linger: a short deadline of its own, then close. */
+	conn_request_end(c);
+	conn_until(c, monotonic_ms() + LINGER_MS);
+	if (conn_queued(c) == 0 && shutdown(c->fd, SHUT_WR) == -1)
+		conn_close_after(c);
 }
 
 /* Remove what was written so far, say why, and tell the client. */
@@ -173,6 +173,7 @@ upload_fail(struct upload *u, const char *reason, int err, int client_there)
 	    errno != ENOENT)
 		log_warn("upload %s: unlink %s/%s", u->c->svc->name,
 		    u->c->svc->dir, u->tmp);
+	u->tmp[0] = '\0';
 	if (err != 0)
 		log_warnx("upload %s: %s: not stored (%s: %s) after %llu bytes",
 		    u->c->svc->name, u->c->peer_text, reason, strerror(err),
@@ -228,10 +229,6 @@ upload_commit(struct upload *u)
 	}
 	if (close(fd) == -1)
 		return -1;
-	if (stopping()) {
-		errno = EINTR;
-		return -1;
-	}
 	if (renameat2(u->dirfd, u->tmp, u->dirfd, u->name,
 	    RENAME_NOREPLACE) == -1) {
 		if (errno != EINVAL && errno != ENOSYS)
@@ -244,74 +241,141 @@ upload_commit(struct upload *u)
 	return fsync(u->dirfd);
 }
 
-static void
-upload_stream(struct conn *c)
+static int
+upload_start(struct conn *c)
 {
 	const struct service_conf *svc = c->svc;
-	char buf[UPLOAD_CHUNK], hex[SHA256_DIGEST_STRING_LENGTH], ok[256];
-	struct upload u;
-	ssize_t n;
+	struct upload *u;
 
-	memset(&u, 0, sizeof(u));
-	u.c = c;
-	u.fd = -1;
-	SHA256Init(&u.sha);
-	if ((u.dirfd = open(svc->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		conn_set_result(c, "error");
+		return -1;
+	}
+	c->priv = u;
+	u->c = c;
+	u->fd = -1;
+	SHA256Init(&u->sha);
+	if ((u->dirfd = open(svc->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
 		log_warn("upload %s: %s", svc->name, svc->dir);
-		upload_refuse(&u, "storage unavailable", 1);
-		return;
+		upload_refuse(u, "storage unavailable", 1);
+		return 0;
 	}
-	if (upload_open(&u) == -1) {
+	if (upload_open(u) == -1) {
 		log_warn("upload %s: create in %s", svc->name, svc->dir);
-		u.tmp[0] = '\0';	/* nothing of ours to remove */
-		upload_fail(&u, file_reason(errno), 0, 1);
-		goto out;
+		u->tmp[0] = '\0';	/* nothing of ours to remove */
+		upload_fail(u, file_reason(errno), 0, 1);
+		return 0;
 	}
-	for (;;) {
-		n = conn_read(c, buf, sizeof(buf));
-		if (n == 0)
-			break;
-		if (n == -1) {
-			if (errno == ETIMEDOUT)
-				upload_fail(&u, "timeout", 0, 1);
-			else if (errno == EINTR)
-				upload_fail(&u, "server stopping", 0, 1);
-			else
-				upload_fail(&u, "connection lost", errno, 0);
-			goto out;
-		}
-		if (svc->max_size > 0 && (uint64_t)n > svc->max_size - u.size) {
-			upload_fail(&u, "too large", 0, 1);
-			goto out;
-		}
-		SHA256Update(&u.sha, (const uint8_t *)buf, (size_t)n);
-		if (write_file(u.fd, buf, (size_t)n) == -1) {
-			upload_fail(&u, file_reason(errno), errno, 1);
-			goto out;
-		}
-		u.size += (uint64_t)n;
+	/* The body's clock: request_timeout, then min_rate. */
+	conn_request_begin(c);
+	return 0;
+}
+
+static int
+upload_input(struct conn *c, const char *data, size_t len)
+{
+	const struct service_conf *svc = c->svc;
+	struct upload *u = c->priv;
+
+	if (u->refused)
+		return 0;	/* lingering: dropped */
+	if (svc->max_size > 0 && (uint64_t)len > svc->max_size - u->size) {
+		upload_fail(u, "too large", 0, 1);
+		return 0;
 	}
-	if (upload_commit(&u) == -1) {
-		if (errno == EINTR)
-			upload_fail(&u, "server stopping", 0, 1);
-		else
-			upload_fail(&u, file_reason(errno), errno, 1);
-		goto out;
+	SHA256Update(&u->sha, (const uint8_t *)data, len);
+	if (write_file(u->fd, data, len) == -1) {
+		upload_fail(u, file_reason(errno), errno, 1);
+		return 0;
 	}
-	SHA256End(&u.sha, hex);
+	u->size += (uint64_t)len;
+	return 0;
+}
+
+/* The client's EOF: the upload is complete; store it. */
+static int
+upload_eof(struct conn *c)
+{
+	const struct service_conf *svc = c->svc;
+	struct upload *u = c->priv;
+	char hex[SHA256_DIGEST_STRING_LENGTH], ok[256];
+
+	if (u->refused) {
+		conn_close_after(c);
+		return 0;
+	}
+	conn_request_end(c);
+	if (upload_commit(u) == -1) {
+		upload_fail(u, file_reason(errno), errno, 1);
+		return 0;
+	}
+	SHA256End(&u->sha, hex);
 	log_info("upload %s: %s: stored %s/%s, %llu bytes, sha256 %s",
-	    svc->name, c->peer_text, svc->dir, u.name,
-	    (unsigned long long)u.size, hex);
-	snprintf(ok, sizeof(ok), "OK %llu %s %s\n", (unsigned long long)u.size,
-	    hex, u.name);
+	    svc->name, c->peer_text, svc->dir, u->name,
+	    (unsigned long long)u->size, hex);
+	snprintf(ok, sizeof(ok), "OK %llu %s %s\n", (unsigned long long)u->size,
+	    hex, u->name);
+	u->tmp[0] = '\0';		/* stored: nothing to remove */
 	/* A client that closed without reading is fine: the file is there. */
-	(void)conn_write_str(c, ok);
+	(void)conn_send_str(c, ok);
 	conn_set_result(c, "ok");
-out:
-	if (u.fd != -1)
-		(void)close(u.fd);
-	(void)close(u.dirfd);
+	conn_close_after(c);
+	return 0;
+}
+
+/* The answer to a refusal went out: stop sending, read what comes. */
+static int
+upload_flushed(struct conn *c)
+{
+	struct upload *u = c->priv;
+
+	if (u->refused && shutdown(c->fd, SHUT_WR) == -1)
+		conn_close_after(c);
+	return 0;
+}
+
+static int
+upload_timeout(struct conn *c, int which)
+{
+	struct upload *u = c->priv;
+
+	if (u->refused)
+		return -1;	/* lingered long enough */
+	upload_fail(u, which == TMO_RATE ? "too slow" : "timeout", 0, 1);
+	conn_set_result(c, which == TMO_RATE ? "too slow" : "timeout");
+	return 0;
+}
+
+/* The end: whatever was not stored is removed. */
+static void
+upload_finish(struct conn *c)
+{
+	struct upload *u = c->priv;
+
+	if (u == NULL)
+		return;
+	if (u->tmp[0] != '\0') {
+		if (u->fd != -1)
+			(void)close(u->fd);
+		u->fd = -1;
+		if (unlinkat(u->dirfd, u->tmp, 0) == -1 && errno != ENOENT)
+			log_warn("upload %s: unlink %s/%s", c->svc->name,
+			    c->svc->dir, u->tmp);
+		if (strcmp(c->result, "stopped") == 0)
+			(void)send(c->fd, "ERR server stopping\n", 20,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+		else if (!u->refused)
+			log_warnx("upload %s: %s: not stored (%s) after %llu "
+			    "bytes", c->svc->name, c->peer_text, c->result,
+			    (unsigned long long)u->size);
+	}
+	if (u->fd != -1)
+		(void)close(u->fd);
+	if (u->dirfd != -1)
+		(void)close(u->dirfd);
+	free(u);
+	c->priv = NULL;
 }
 
 /* May uid/gid write into (and search) the directory st describes? */
@@ -381,6 +445,11 @@ upload_check(const struct netd_config *cfg, const struct service_conf *svc,
 
 const struct service_type svc_upload = {
 	.type = SVC_UPLOAD,
-	.serve_stream = upload_stream,
+	.start = upload_start,
+	.input = upload_input,
+	.eof = upload_eof,
+	.flushed = upload_flushed,
+	.timeout = upload_timeout,
+	.finish = upload_finish,
 	.check = upload_check,
 };

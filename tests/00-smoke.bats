@@ -4,15 +4,7 @@
 load helpers/netd
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	EOF
-	netd_start
+	netd_pool hello-udp
 }
 
 teardown() {
@@ -21,7 +13,7 @@ teardown() {
 
 @test "the seed's TCP client gets its greeting and three replies" {
 	port=$(port_of tcp hello)
-	run timeout 10 python3 "$SEEDS/seed_tcp_client.py" "$port"
+	run timeout 10 python3 "$HELPERS/seed_tcp_client.py" "$port"
 	assert_success
 	assert_line --index 0 "Welcome!"
 	assert_output --partial "Hello, Michael!"
@@ -31,7 +23,7 @@ teardown() {
 
 @test "the seed's UDP client gets its reply" {
 	port=$(port_of udp hello)
-	run timeout 10 python3 "$SEEDS/seed_udp_client.py" "$port"
+	run timeout 10 python3 "$HELPERS/seed_udp_client.py" "$port"
 	assert_success
 	assert_output "从服务器接收的数据: Hello, hello!"
 }

@@ -9,7 +9,7 @@ load helpers/netd
 SRC=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 # The functions (and objects) lib/config.h declares: the last name before

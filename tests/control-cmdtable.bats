@@ -8,22 +8,14 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	max_workers = 8
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
+	netd_fixture hello max_workers=8
 	USAGE="usage: netctl [-s SOCKET] [-c CONFIG] [--json] COMMAND [ARGS]"
 	MAN="$BATS_TEST_DIRNAME/../man/netctl.8"
 	TABLE="$BATS_TEST_DIRNAME/../lib/cmd.c"
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 # One request line straight to the master: its reply.

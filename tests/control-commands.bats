@@ -7,27 +7,13 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	max_workers = 8
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	EOF
+	netd_fixture hello-udp max_workers=8
 	REAL_CONF=$(realpath "$CONF")
 	VERSION=$("$NETD" -V | sed 's/^netd //')
 }
 
 teardown() {
-	netd_cleanup
-}
-
-start() {
-	netd_start
-	PORT=$(port_of tcp hello)
-	UDP=$(port_of udp hello)
+	netd_teardown
 }
 
 # netctl run through a shell that leaves its pid in $BATS_TEST_TMPDIR/ctl.pid
@@ -38,7 +24,7 @@ ctl_pid() {
 }
 
 @test "ping: pong with the master's pid; --json too" {
-	start
+	netd_start
 	run ctl ping
 	assert_success
 	assert_output "pong (netd pid $NETD_PID)"
@@ -48,7 +34,7 @@ ctl_pid() {
 }
 
 @test "version: netd's and netctl's versions, the protocol" {
-	start
+	netd_start
 	[[ "$VERSION" =~ ^[0-9]+\.[0-9]+ ]]
 	run ctl version
 	assert_success
@@ -59,7 +45,9 @@ ctl_pid() {
 }
 
 @test "status --json: the master's pid, generation, real listener ports, pool" {
-	start
+	netd_start
+	PORT=$(port_of tcp hello)
+	UDP=$(port_of udp hello)
 	run ctl --json status
 	assert_success
 	doc=$output
@@ -92,7 +80,9 @@ ctl_pid() {
 }
 
 @test "status: the human view, like systemctl status" {
-	start
+	netd_start
+	PORT=$(port_of tcp hello)
+	UDP=$(port_of udp hello)
 	run ctl status
 	assert_success
 	assert_line --index 0 "netd $VERSION - running"
@@ -111,7 +101,7 @@ ctl_pid() {
 }
 
 @test "config: the effective configuration, human and --json" {
-	start
+	netd_start
 	run ctl config
 	assert_success
 	assert_line --index 0 "; effective configuration of $REAL_CONF"
@@ -131,7 +121,8 @@ ctl_pid() {
 }
 
 @test "reload: generation N -> N+1, exit 0; --json: from, to, changes" {
-	start
+	netd_start
+	PORT=$(port_of tcp hello)
 	run ctl reload
 	assert_success
 	assert_output "$(printf 'generation 1 -> 2\n  no listener or service changes')"
@@ -149,7 +140,7 @@ ctl_pid() {
 }
 
 @test "reload --dry-run: what would change, nothing applied" {
-	start
+	netd_start
 	run ctl reload --dry-run
 	assert_success
 	assert_output "$(printf 'dry run: generation 1 -> 2\n  no listener or service changes')"
@@ -163,7 +154,7 @@ ctl_pid() {
 }
 
 @test "scale N, +N, -N; beyond max_workers or below 1: exit 1, nothing changes" {
-	start
+	netd_start
 	run ctl scale 4
 	assert_success
 	assert_output "pool size 2 -> 4"
@@ -204,7 +195,7 @@ ctl_pid() {
 }
 
 @test "stop: fast, waits for the master to be gone, exit 0" {
-	start
+	netd_start
 	pids="$NETD_PID $(worker_pids | tr '\n' ' ')"
 	run ctl stop
 	assert_success
@@ -222,7 +213,8 @@ ctl_pid() {
 }
 
 @test "stop --graceful: in-flight client served, then gone, exit 0" {
-	start
+	netd_start
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	bg stopper "$NETCTL" -s "$SOCK" stop --graceful
 	# netctl waits while the client is in.
@@ -241,7 +233,7 @@ ctl_pid() {
 }
 
 @test "reopen: exit 0, says what it did, audited" {
-	start
+	netd_start
 	run ctl reopen
 	assert_success
 	assert_output "logs go to stderr; nothing to reopen"
@@ -249,7 +241,7 @@ ctl_pid() {
 }
 
 @test "usage errors: unknown command, no command, extra arguments: exit 2" {
-	start
+	netd_start
 	run ctl frobnicate
 	assert_failure 2
 	assert_line --index 0 "netctl: unknown command 'frobnicate'"
@@ -285,7 +277,7 @@ ctl_pid() {
 	assert_failure 3
 	assert_output "netctl: netd is not running (no socket at $SOCK)"
 	# A socket file left by a process that is gone.
-	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
+	python3 "$HELPERS/unix_socket_file.py" "$SOCK"
 	[[ -S "$SOCK" ]]
 	run ctl ping
 	assert_failure 3
@@ -295,7 +287,7 @@ ctl_pid() {
 }
 
 @test "the socket from -c CONFIG, NETD_SOCKET, -s (in that order of strength)" {
-	start
+	netd_start
 	run "$NETCTL" -c "$CONF" ping
 	assert_success
 	assert_output "pong (netd pid $NETD_PID)"
@@ -314,7 +306,7 @@ ctl_pid() {
 }
 
 @test "by hand: socat - UNIX-CONNECT:SOCK <<< status; unknown command: ok:false" {
-	start
+	netd_start
 	run timeout 20 socat - "UNIX-CONNECT:$SOCK" <<<status
 	assert_success
 	assert_equal "$(jq -c '[.ok, .netd.pid, .netd.generation]' <<<"$output")" "[true,$NETD_PID,1]"
@@ -335,7 +327,8 @@ ctl_pid() {
 }
 
 @test "status shows a busy worker with the client's own address and port" {
-	start
+	netd_start
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	srcport=$(hold_port held)
 	wait_eq 20 1 jqs '.pool.busy'
@@ -353,7 +346,7 @@ ctl_pid() {
 }
 
 @test "status --watch 0.2 redraws until stopped" {
-	start
+	netd_start
 	run timeout 2 "$NETCTL" -s "$SOCK" status --watch 0.2
 	# Stopped by timeout (124): it was still redrawing.
 	assert_failure 124
@@ -382,7 +375,8 @@ ctl_pid() {
 }
 
 @test "while stopping gracefully: status says so, and still answers" {
-	start
+	netd_start
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	kill -QUIT "$NETD_PID"
 	wait_eq 20 stopping jqs '.netd.state'
@@ -397,7 +391,8 @@ ctl_pid() {
 }
 
 @test "while stopping: reload and scale are refused, saying netd is stopping" {
-	start
+	netd_start
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	kill -QUIT "$NETD_PID"
 	wait_eq 20 stopping jqs '.netd.state'

@@ -17,17 +17,19 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
-	local u g
+	local u g rc=0
+	netd_teardown || rc=$?
 	for u in "${MADE_USERS[@]}"; do
 		retry userdel "$u" || true
 	done
 	for g in "${MADE_GROUPS[@]}"; do
 		retry groupdel "$g" || true
 	done
+	return $rc
 }
 
-# useradd and friends refuse while another one holds /etc/passwd's lock.
+# useradd and friends refuse while another one holds /etc/passwd's lock:
+# try again every 0.1s, for 10s at most.
 retry() {
 	local i
 	for ((i = 0; i < 100; i++)); do
@@ -63,27 +65,14 @@ as_pid() {
 	cat "$BATS_TEST_TMPDIR/as.pid"
 }
 
-start() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	$(printf '%s\n' "$@")
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
-	netd_start
-}
-
 @test "the socket is mode 0660, group control_group" {
 	make_group "netdc$TAG"
-	start "control_group = netdc$TAG"
+	netd_pool hello "control_group=netdc$TAG"
 	assert_equal "$(stat -c '%A %U %G' "$SOCK")" "srw-rw---- root netdc$TAG"
 }
 
 @test "nobody: exit 4, permission denied, nothing done" {
-	start
+	netd_pool hello
 	# nobody reaches the socket file; its mode keeps nobody out.
 	setpriv --reuid=nobody --regid=nogroup --clear-groups test -S "$SOCK"
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
@@ -99,7 +88,7 @@ start() {
 }
 
 @test "nobody past a loosened socket mode: the master refuses, audited" {
-	start
+	netd_pool hello
 	# Were the socket's mode ever too open, the credentials still decide.
 	chmod 666 "$SOCK"
 	run as nobody "$NETCTL" -s "$SOCK" status
@@ -120,7 +109,7 @@ start() {
 	make_group "netdc$TAG"
 	make_user "netdu$TAG" "netdc$TAG"
 	uid=$(id -u "netdu$TAG")
-	start "control_group = netdc$TAG"
+	netd_pool hello "control_group=netdc$TAG"
 	run as "netdu$TAG" "$NETCTL" -s "$SOCK" status
 	assert_success
 	assert_line --index 1 --regexp "^     Master: pid $NETD_PID, "
@@ -161,7 +150,7 @@ start() {
 	make_user "netdw$TAG" "netdc$TAG,netda$TAG"
 	viewer=$(id -u "netdv$TAG")
 	admin=$(id -u "netdw$TAG")
-	start "control_group = netdc$TAG" "admin_group = netda$TAG"
+	netd_pool hello "control_group=netdc$TAG" "admin_group=netda$TAG"
 	run as "netdw$TAG" "$NETCTL" -s "$SOCK" reload
 	assert_success
 	assert_line --index 0 "generation 1 -> 2"
@@ -180,7 +169,7 @@ start() {
 }
 
 @test "the daemon's user (user =) may run every command" {
-	start "user = nobody" "group = nogroup" "control_group = nogroup"
+	netd_pool hello user=nobody group=nogroup control_group=nogroup
 	# Workers run as nobody.
 	for pid in $(worker_pids); do
 		assert_equal "$(ps -o user= -p "$pid")" nobody
@@ -195,7 +184,7 @@ start() {
 	make_group "netda$TAG"
 	make_user "netdw$TAG" "netda$TAG"
 	admin=$(id -u "netdw$TAG")
-	start "control_group = netdc$TAG" "admin_group = netda$TAG"
+	netd_pool hello "control_group=netdc$TAG" "admin_group=netda$TAG"
 	run as "netdw$TAG" "$NETCTL" -s "$SOCK" status
 	assert_success
 	run as "netdw$TAG" "$NETCTL" -s "$SOCK" reload

@@ -8,21 +8,7 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
-}
-
-start_pool() {
-	netd_config <<-EOF
-	[netd]
-	workers = ${1:-3}
-	min_spare = 0
-	max_workers = 8
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
-	netd_start
-	PORT=$(port_of tcp hello)
+	netd_teardown
 }
 
 nworkers() {
@@ -34,9 +20,11 @@ slot_field() {
 }
 
 @test "crash backoff: a slot killed on every respawn waits 0.1s, 0.2s, 0.4s... while another serves in its place" {
-	start_pool 3
+	netd_pool hello workers=3 max_workers=8
+	PORT=$(port_of tcp hello)
 	others=$(jqs '[.workers[] | select(.slot == 0 or .slot == 2) | .pid] | join(" ")')
 	kills=7
+	expect_worker_signal KILL
 	for ((k = 1; k <= kills; k++)); do
 		# Once it serves: it dies as a request would kill it.
 		wait_eq 60 idle slot_field 1 state
@@ -84,7 +72,8 @@ slot_field() {
 }
 
 @test "scale up and down: status and ps agree" {
-	start_pool 2
+	netd_pool hello workers=2 max_workers=8
+	PORT=$(port_of tcp hello)
 	run ctl scale 5
 	assert_success
 	assert_output "pool size 2 -> 5"
@@ -107,7 +96,8 @@ slot_field() {
 }
 
 @test "scale 1 never kills a busy worker: the held session survives" {
-	start_pool 4
+	netd_pool hello workers=4 max_workers=8
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	wait_eq 20 1 jqs '.pool.busy'
 	busy=$(jqs '.workers[] | select(.state == "busy") | .pid')
@@ -129,12 +119,13 @@ slot_field() {
 }
 
 @test "a scaled pool keeps its size until a reload sets it back to workers" {
-	start_pool 2
+	netd_pool hello workers=2 max_workers=8
 	run ctl scale 4
 	assert_success
 	wait_eq 20 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'
 	# Workers that die are replaced up to the scaled size.
 	old=$(slot_pid 3)
+	expect_worker_signal KILL
 	kill -KILL "$old"
 	wait_until 30 respawned 3 "$old"
 	wait_eq 30 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'

@@ -8,58 +8,11 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
-}
-
-# The config body for the test; netd_config adds the control socket.
-two_services() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	shutdown_timeout = ${1:-30s}
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	[service old]
-	type = hello
-	greeting = Old here.
-	listen = tcp://127.0.0.2:0
-	EOF
-}
-
-# hello changed, old removed, two added.  The three services listen on
-# three loopback addresses, all on port 0 (see the last test for why).
-changed_services() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	reply = Hi there, %s.
-	[service two]
-	type = hello
-	greeting = Two here.
-	listen = tcp://127.0.0.3:0
-	EOF
+	netd_teardown
 }
 
 line_of() {
 	grep -n "$1" "$CONF" | head -1 | cut -d: -f1
-}
-
-# refused HOST PORT: is a connection refused?
-refused() {
-	python3 - "$1" "$2" <<-'EOF'
-	import socket, sys
-	try:
-	    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
-	except ConnectionRefusedError:
-	    sys.exit(0)
-	sys.exit(1)
-	EOF
 }
 
 # Workers of generations before N still running?
@@ -68,8 +21,7 @@ old_gone() {
 }
 
 @test "reload with a bad config: exit 1, every error with file:line, nothing changes" {
-	two_services
-	netd_start
+	netd_pool reload-before
 	conf=$(realpath "$CONF")
 	port=$(port_of tcp hello)
 	pids=$(worker_pids | sort | tr '\n' ' ')
@@ -107,7 +59,7 @@ old_gone() {
 	assert_failure 1
 	assert_equal "$(jq -c '[.ok, .code, .generation, (.errors | length)]' <<<"$output")" '[false,"failed",1,2]'
 	# Fixed, it goes through.
-	two_services
+	netd_fixture reload-before
 	run ctl reload
 	assert_success
 	assert_line --index 0 "generation 1 -> 2"
@@ -115,13 +67,9 @@ old_gone() {
 }
 
 @test "reload with a listener that cannot bind: refused, old listeners kept" {
-	two_services
-	netd_start
+	netd_pool reload-before
 	conf=$(realpath "$CONF")
-	bg busy python3 -c '
-import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-print(s.getsockname()[1], flush=True); time.sleep(300)'
+	bg busy python3 "$HELPERS/tcp_port_holder.py" 300
 	wait_until 20 test -s "$BATS_TEST_TMPDIR/busy.out"
 	taken=$(cat "$BATS_TEST_TMPDIR/busy.out")
 	ports=$(jqs '[.listeners[].port] | join(" ")')
@@ -137,12 +85,11 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 }
 
 @test "reload --dry-run: reports 'would open ...' and applies nothing" {
-	two_services
-	netd_start
+	netd_pool reload-before
 	oldport=$(port_of tcp old)
 	port=$(port_of tcp hello)
 	pids=$(worker_pids | sort | tr '\n' ' ')
-	changed_services
+	netd_fixture reload-after
 	run ctl reload --dry-run
 	assert_success
 	assert_line --index 0 "dry run: generation 1 -> 2"
@@ -165,11 +112,10 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 }
 
 @test "reload: a listener added, one removed, reply changed; generation 1 -> 2" {
-	two_services
-	netd_start
+	netd_pool reload-before
 	oldport=$(port_of tcp old)
 	port=$(port_of tcp hello)
-	changed_services
+	netd_fixture reload-after
 	run ctl reload
 	assert_success
 	newport=$(port_of tcp two)
@@ -193,14 +139,13 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 	assert_output "$(printf 'Two here.\n\nHello, Sarah!')"
 	# The removed one refuses once the old workers are gone.
 	wait_until 30 old_gone 2
-	wait_until 30 refused 127.0.0.2 "$oldport"
+	wait_until 30 python3 "$HELPERS/tcp_refused.py" 127.0.0.2 "$oldport"
 	assert_equal "$(jqs '[.listeners[].service] | join(" ")')" "hello two"
 	assert_equal "$(jqs '"\(.netd.generation) \(.netd.reloads)"')" "2 1"
 }
 
 @test "a draining worker shows in status and is terminated at shutdown_timeout" {
-	two_services 2s
-	netd_start
+	netd_pool reload-before shutdown_timeout=2s
 	port=$(port_of tcp hello)
 	hold_start held "$port"
 	wait_eq 20 1 jqs '.pool.busy'
@@ -237,15 +182,7 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 }
 
 @test "reload under load: 2000+ sessions across 20 reloads, zero failed" {
-	netd_config <<-EOF
-	[netd]
-	workers = 4
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
-	netd_start
+	netd_pool hello workers=4
 	port=$(port_of tcp hello)
 	stop="$BATS_TEST_TMPDIR/loop.stop"
 	progress="$BATS_TEST_TMPDIR/loop.progress"
@@ -316,7 +253,7 @@ print(s.getsockname()[1], flush=True); time.sleep(300)'
 	assert_line "  closed tcp://127.0.0.1:$oldport"
 	assert_not_equal "$newport" "$oldport"
 	wait_until 30 old_gone 2
-	wait_until 30 refused 127.0.0.1 "$oldport"
+	wait_until 30 python3 "$HELPERS/tcp_refused.py" 127.0.0.1 "$oldport"
 }
 
 @test "reload under load while another service's listener comes and goes" {

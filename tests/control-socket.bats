@@ -7,50 +7,17 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
+	netd_fixture hello
 }
 
 teardown() {
-	netd_cleanup
-	if [[ -n "${OTHER_PID:-}" ]]; then
-		kill -KILL "$OTHER_PID" 2>/dev/null || true
-	fi
+	netd_teardown
 }
 
-# A control client that connects and then sends SEND (a Python bytes
-# expression, default nothing), reads what comes back, and reports.
+# A control client (tests/helpers/control_client.py) that connects, sends
+# SEND (a Python bytes expression, default nothing), and reports.
 ctl_client() {
-	timeout 60 python3 - "$SOCK" "${1:-b''}" "${2:-0}" <<-'EOF'
-	import socket, sys, time
-	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-	s.connect(sys.argv[1])
-	print('connected', flush=True)
-	data = eval(sys.argv[2])
-	try:
-	    s.sendall(data)
-	    print('sent %d bytes' % len(data), flush=True)
-	except OSError as e:
-	    print('send stopped: %s' % type(e).__name__, flush=True)
-	start = time.monotonic()
-	reply = b''
-	try:
-	    while True:
-	        chunk = s.recv(65536)
-	        if not chunk:
-	            break
-	        reply += chunk
-	except OSError as e:
-	    print('recv: %s' % type(e).__name__, flush=True)
-	print('closed after %.1fs' % (time.monotonic() - start), flush=True)
-	print('reply %s' % reply.decode('utf-8', 'replace').strip(), flush=True)
-	EOF
+	timeout 60 python3 "$HELPERS/control_client.py" "$SOCK" "$@"
 }
 
 @test "a silent control client does not stall netctl; it is cut off later" {
@@ -105,6 +72,7 @@ ctl_client() {
 	assert_success
 	assert_output "pong (netd pid $NETD_PID)"
 	old=$(slot_pid 0)
+	expect_worker_signal KILL
 	kill -KILL "$old"
 	wait_until 30 respawned 0 "$old"
 	run hello lesson 127.0.0.1 "$(port_of tcp hello)" Michael
@@ -155,7 +123,7 @@ ctl_client() {
 
 @test "control_socket in a directory that does not exist yet: created" {
 	# Like /run/netd on a fresh boot.
-	sed -i "s|^control_socket = .*|control_socket = $BATS_TEST_TMPDIR/netd/ctl.sock|" "$CONF"
+	netd_set "control_socket=$BATS_TEST_TMPDIR/netd/ctl.sock"
 	SOCK="$BATS_TEST_TMPDIR/netd/ctl.sock"
 	netd_start
 	[[ -S "$SOCK" ]]
@@ -164,7 +132,7 @@ ctl_client() {
 }
 
 @test "control_socket two missing directories deep: both created" {
-	sed -i "s|^control_socket = .*|control_socket = $BATS_TEST_TMPDIR/a/b/ctl.sock|" "$CONF"
+	netd_set "control_socket=$BATS_TEST_TMPDIR/a/b/ctl.sock"
 	SOCK="$BATS_TEST_TMPDIR/a/b/ctl.sock"
 	netd_start
 	[[ -S "$SOCK" ]]
@@ -174,14 +142,7 @@ ctl_client() {
 
 @test "control clients that hang up before the answer harm nothing" {
 	netd_start
-	timeout 60 python3 - "$SOCK" <<-'EOF'
-	import socket, sys
-	for i in range(200):
-	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-	    s.connect(sys.argv[1])
-	    s.sendall([b'status\n', b'ping\n', b'config\n', b'reload\n'][i % 4])
-	    s.close()
-	EOF
+	timeout 60 python3 "$HELPERS/control_hangup.py" "$SOCK" 200
 	run ctl ping
 	assert_success
 	assert_output "pong (netd pid $NETD_PID)"
@@ -194,7 +155,7 @@ ctl_client() {
 
 @test "100 idle control connections (over the 64 taken) do not lock root out" {
 	netd_start
-	bg idle timeout 60 python3 "$SEEDS/control_idle.py" "$SOCK" 100
+	bg idle timeout 60 python3 "$HELPERS/control_idle.py" "$SOCK" 100
 	wait_until 20 grep -q holding "$BATS_TEST_TMPDIR/idle.out"
 	run timeout 10 "$NETCTL" -s "$SOCK" ping
 	assert_success
@@ -203,7 +164,7 @@ ctl_client() {
 
 @test "netctl says why when netd drops its connection (never a silent SIGPIPE)" {
 	netd_start
-	bg idle timeout 60 python3 "$SEEDS/control_idle.py" "$SOCK" 100
+	bg idle timeout 60 python3 "$HELPERS/control_idle.py" "$SOCK" 100
 	wait_until 20 grep -q holding "$BATS_TEST_TMPDIR/idle.out"
 	for cmd in ping status "scale 2"; do
 		# shellcheck disable=SC2086

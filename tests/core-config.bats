@@ -12,7 +12,7 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 # Write $F from stdin and run `netd -t -c $F`.
@@ -39,10 +39,7 @@ check() {
 }
 
 @test "-t binds nothing: a port in use does not fail the check" {
-	bg busy python3 -c '
-import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-print(s.getsockname()[1], flush=True); time.sleep(120)'
+	bg busy python3 "$HELPERS/tcp_port_holder.py" 120
 	wait_until 10 test -s "$BATS_TEST_TMPDIR/busy.out"
 	port=$(cat "$BATS_TEST_TMPDIR/busy.out")
 	check <<-EOF

@@ -12,7 +12,7 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 failed_slots() {

@@ -7,28 +7,12 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
-}
-
-start_hello() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0 tcp://[::1]:0 udp://[::1]:0
-	$(printf '%s\n' "$@")
-	EOF
-	netd_start
-	TCP=$(port_of tcp hello 1)
-	UDP=$(port_of udp hello 1)
-	TCP6=$(port_of tcp hello 2)
-	UDP6=$(port_of udp hello 2)
+	netd_teardown
 }
 
 @test "start: ready, serving; TERM: exit 0, socket and ports closed" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	[[ -S "$SOCK" ]]
 	run ctl ping
 	assert_success
@@ -46,20 +30,22 @@ start_hello() {
 }
 
 @test "TCP: the lesson's client, no newlines: Welcome! then Hello, NAME!" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	run hello lesson 127.0.0.1 "$TCP" Michael Tracy Sarah
 	assert_success
 	# The greeting ends in a newline (print adds the blank line); the
 	# replies to newline-less messages have none.
 	assert_output "$(printf 'Welcome!\n\nHello, Michael!\nHello, Tracy!\nHello, Sarah!')"
-	run timeout 20 python3 "$SEEDS/seed_tcp_client.py" "$TCP"
+	run timeout 20 python3 "$HELPERS/seed_tcp_client.py" "$TCP"
 	assert_success
 	assert_output "$(printf 'Welcome!\n\nHello, Michael!\nHello, Tracy!\nHello, Sarah!')"
 	wait_until 10 grep -q "access hello tcp tcp://127.0.0.1:$TCP peer=127.0.0.1:[0-9]* duration=[0-9]*ms in=[0-9]* out=[0-9]* result=ok" "$LOG"
 }
 
 @test "TCP: a line client gets answers in kind, LF for LF" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	run hello lines 127.0.0.1 "$TCP" lf Michael Tracy
 	assert_success
 	assert_output "$(cat <<-'EOF'
@@ -72,7 +58,8 @@ start_hello() {
 }
 
 @test "TCP: a line client gets answers in kind, CRLF for CRLF" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	run hello lines 127.0.0.1 "$TCP" crlf Michael Tracy
 	assert_success
 	assert_output "$(cat <<-'EOF'
@@ -85,7 +72,8 @@ start_hello() {
 }
 
 @test "TCP: socat as a line client; several lines in one segment" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
 	run timeout 20 socat -t 10 - "TCP:127.0.0.1:$TCP" \
 	    < <(printf 'Michael\nTracy\r\nexit\n')
 	assert_success
@@ -93,11 +81,12 @@ start_hello() {
 }
 
 @test "UDP: each datagram answered, with its own line ending" {
-	start_hello
+	netd_pool hello-dual-stack
+	UDP=$(port_of udp hello 1)
 	run hello udp 127.0.0.1 "$UDP" Michael
 	assert_success
 	assert_output "Hello, Michael!"
-	run timeout 20 python3 "$SEEDS/seed_udp_client.py" "$UDP"
+	run timeout 20 python3 "$HELPERS/seed_udp_client.py" "$UDP"
 	assert_success
 	assert_output "从服务器接收的数据: Hello, hello!"
 	run hello udp 127.0.0.1 "$UDP" $'Tracy\r\n' $'Sarah\n'
@@ -106,7 +95,9 @@ start_hello() {
 }
 
 @test "IPv6: TCP and UDP hello on ::1, the peer shown in brackets" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP6=$(port_of tcp hello 2)
+	UDP6=$(port_of udp hello 2)
 	ctl status | grep -q "tcp://\[::1\]:$TCP6 "
 	run hello lesson ::1 "$TCP6" Michael
 	assert_success
@@ -118,18 +109,11 @@ start_hello() {
 }
 
 @test "UTF-8 passes through: reply = 你好 is the lesson's chat server" {
-	start_hello 'greeting =' 'reply = 你好'
+	netd_pool hello-dual-stack hello.greeting= hello.reply=你好
+	TCP=$(port_of tcp hello 1)
+	UDP=$(port_of udp hello 1)
 	# The lesson's chat client, as written there but for the port.
-	run timeout 20 python3 - "$TCP" <<-'EOF'
-	import socket
-	import sys
-	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # 创建socket
-	s.connect(('127.0.0.1', int(sys.argv[1])))
-	s.send(b'hello')
-	data = s.recv(1024)
-	print("从服务端接收消息:{0}".format(data.decode()))
-	s.close()
-	EOF
+	run timeout 20 python3 "$HELPERS/seed_chat_client.py" "$TCP"
 	assert_success
 	assert_output "从服务端接收消息:你好"
 	run hello udp 127.0.0.1 "$UDP" hello
@@ -138,7 +122,9 @@ start_hello() {
 }
 
 @test "UTF-8 passes through: names in Chinese, TCP and UDP" {
-	start_hello
+	netd_pool hello-dual-stack
+	TCP=$(port_of tcp hello 1)
+	UDP=$(port_of udp hello 1)
 	run hello lesson 127.0.0.1 "$TCP" 张三 Ünïcødé
 	assert_success
 	assert_output "$(printf 'Welcome!\n\nHello, 张三!\nHello, Ünïcødé!')"
@@ -151,7 +137,9 @@ start_hello() {
 }
 
 @test "reply = %n%x%s%% is safe: literal %n%x, the message, one %" {
-	start_hello 'reply = %n%x%s%%'
+	netd_pool hello-dual-stack 'hello.reply=%n%x%s%%'
+	TCP=$(port_of tcp hello 1)
+	UDP=$(port_of udp hello 1)
 	run hello lesson 127.0.0.1 "$TCP" Michael '%s%n%p%%'
 	assert_success
 	assert_output "$(printf 'Welcome!\n\n%%n%%xMichael%%\n%%n%%x%%s%%n%%p%%%%%%')"

@@ -8,11 +8,12 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
+# A port of 127.0.0.1 free at this moment.
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 "$HELPERS/tcp_port_holder.py" 0
 }
 
 # Is a TCP connection to 127.0.0.1:PORT refused (not accepted, not hung)?
@@ -90,6 +91,7 @@ two_services() {
 	# A new netd binds the same port while the old worker still has
 	# its client.
 	rm -f "$SOCK"
+	netd_watch_log "$LOG"
 	LOG="$BATS_TEST_TMPDIR/netd2.log"
 	netd_start
 	accepted "$A"

@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 # many_listeners SERVICE N: a [service SERVICE] with N UDP listeners.

@@ -6,22 +6,7 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
-}
-
-start_pool() {
-	netd_config <<-EOF
-	[netd]
-	workers = 4
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	EOF
-	netd_start
-	PORT=$(port_of tcp hello)
-	UDP=$(port_of udp hello)
-	wait_eq 20 4 jqs '.pool.idle'
+	netd_teardown
 }
 
 sum() {
@@ -29,7 +14,9 @@ sum() {
 }
 
 @test "64 concurrent clients, 4 workers: every answer right, pool stays at 4" {
-	start_pool
+	netd_pool hello-udp workers=4
+	PORT=$(port_of tcp hello)
+	wait_eq 20 4 jqs '.pool.idle'
 	before=$(worker_pids | sort | tr '\n' ' ')
 	run hello concurrent 127.0.0.1 "$PORT" 64
 	echo "# 64 clients at once on 4 workers: $output" >&3
@@ -56,7 +43,9 @@ vswitches() {
 }
 
 @test "thundering herd: N sequential TCP connections wake one worker each" {
-	start_pool
+	netd_pool hello-udp workers=4
+	PORT=$(port_of tcp hello)
+	wait_eq 20 4 jqs '.pool.idle'
 	n=100
 	WORKERS=$(worker_pids | tr '\n' ' ')
 	assert_equal "$(sum wakeups)" 0
@@ -84,7 +73,9 @@ vswitches() {
 }
 
 @test "thundering herd: N sequential datagrams wake one worker each" {
-	start_pool
+	netd_pool hello-udp workers=4
+	UDP=$(port_of udp hello)
+	wait_eq 20 4 jqs '.pool.idle'
 	n=100
 	WORKERS=$(worker_pids | tr '\n' ' ')
 	before=$(vswitches)

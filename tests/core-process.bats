@@ -7,22 +7,7 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
-}
-
-start_pool() {
-	netd_config <<-EOF
-	[netd]
-	workers = ${1:-3}
-	min_spare = 0
-	shutdown_timeout = ${SHUTDOWN:-60s}
-	$(printf '%s\n' "${@:2}")
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
-	netd_start
-	PORT=$(port_of tcp hello)
+	netd_teardown
 }
 
 # Titles of the master's children, sorted.
@@ -44,7 +29,7 @@ title_is() {
 }
 
 @test "ps: netd: master -c FILE (N workers) and N 'netd: worker K idle'" {
-	start_pool 3
+	netd_pool hello workers=3 shutdown_timeout=60s
 	conf=$(realpath "$CONF")
 	wait_eq 20 "$(printf 'netd: worker %d idle\n' 0 1 2)" worker_titles
 	run master_title
@@ -59,7 +44,8 @@ title_is() {
 }
 
 @test "ps: a busy worker shows 'netd: worker K hello 127.0.0.1:PORT'" {
-	start_pool 3
+	netd_pool hello workers=3 shutdown_timeout=60s
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	srcport=$(hold_port held)
 	wait_eq 20 1 jqs '[.workers[] | select(.state == "busy")] | length'
@@ -79,9 +65,11 @@ title_is() {
 }
 
 @test "SIGKILL of a worker: replaced in the same slot, clients still served" {
-	start_pool 3
+	netd_pool hello workers=3 shutdown_timeout=60s
+	PORT=$(port_of tcp hello)
 	old=$(slot_pid 1)
 	[[ "$old" =~ ^[0-9]+$ ]]
+	expect_worker_signal KILL
 	kill -KILL "$old"
 	# Served while the slot is being replaced...
 	run hello load 127.0.0.1 "$PORT" 30 3
@@ -102,7 +90,8 @@ title_is() {
 }
 
 @test "SIGTTIN adds a worker, SIGTTOU removes one: status and ps agree" {
-	start_pool 3
+	netd_pool hello workers=3 shutdown_timeout=60s
+	PORT=$(port_of tcp hello)
 	conf=$(realpath "$CONF")
 	kill -TTIN "$NETD_PID"
 	wait_eq 20 "4 4" jqs '"\(.pool.target) \(.pool.idle)"'
@@ -122,7 +111,8 @@ title_is() {
 }
 
 @test "SIGQUIT: an in-flight client finishes, then the master exits 0" {
-	start_pool 3
+	netd_pool hello workers=3 shutdown_timeout=60s
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	busy=$(jqs '.workers[] | select(.state == "busy") | .pid')
 	[[ "$busy" =~ ^[0-9]+$ ]]
@@ -145,7 +135,8 @@ title_is() {
 }
 
 @test "SIGTERM stops everything, a busy worker too: no stray process" {
-	start_pool 3
+	netd_pool hello workers=3 shutdown_timeout=60s
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	wait_eq 20 1 jqs '.pool.busy'
 	pids="$NETD_PID $(worker_pids | tr '\n' ' ')"
@@ -167,7 +158,7 @@ title_is() {
 }
 
 @test "the master killed with SIGKILL: idle workers leave within seconds" {
-	start_pool 3
+	netd_pool hello workers=3 shutdown_timeout=60s
 	pids=$(worker_pids | tr '\n' ' ')
 	assert_equal "$(wc -w <<<"$pids")" 3
 	kill -KILL "$NETD_PID"
@@ -185,7 +176,8 @@ title_is() {
 }
 
 @test "the master killed with SIGKILL: a busy worker finishes its client, then leaves" {
-	start_pool 2
+	netd_pool hello workers=2 shutdown_timeout=60s
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	busy=$(jqs '.workers[] | select(.state == "busy") | .pid')
 	[[ "$busy" =~ ^[0-9]+$ ]]
@@ -204,7 +196,8 @@ title_is() {
 }
 
 @test "max_requests = 3: the worker recycles after 3 connections, same slot" {
-	start_pool 1 "max_requests = 3"
+	netd_pool hello workers=1 shutdown_timeout=60s max_requests=3
+	PORT=$(port_of tcp hello)
 	first=$(slot_pid 0)
 	[[ "$first" =~ ^[0-9]+$ ]]
 	for i in 1 2; do
@@ -235,7 +228,8 @@ title_is() {
 }
 
 @test "SIGQUIT with a client past shutdown_timeout: terminated, then exit 0" {
-	SHUTDOWN=1s start_pool 2
+	netd_pool hello workers=2 shutdown_timeout=1s
+	PORT=$(port_of tcp hello)
 	hold_start held "$PORT"
 	busy=$(jqs '.workers[] | select(.state == "busy") | .pid')
 	[[ "$busy" =~ ^[0-9]+$ ]]
@@ -253,7 +247,8 @@ title_is() {
 }
 
 @test "SIGHUP reloads: a new generation, the old workers replaced" {
-	start_pool 2
+	netd_pool hello workers=2 shutdown_timeout=60s
+	PORT=$(port_of tcp hello)
 	old=$(worker_pids | sort | tr '\n' ' ')
 	kill -HUP "$NETD_PID"
 	wait_eq 30 "2 2" jqs '"\(.netd.generation) \([.workers[] | select(.generation == 2 and .state == "idle")] | length)"'
@@ -267,7 +262,8 @@ title_is() {
 }
 
 @test "SIGUSR1 (reopen logs) is logged and harms nothing" {
-	start_pool 2
+	netd_pool hello workers=2 shutdown_timeout=60s
+	PORT=$(port_of tcp hello)
 	pids=$(worker_pids | sort | tr '\n' ' ')
 	kill -USR1 "$NETD_PID"
 	wait_until 20 grep -q "SIGUSR1" "$LOG"

@@ -6,35 +6,21 @@ bats_require_minimum_version 1.5.0
 load helpers/netd
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
-start_hello() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	$(printf '%s\n' "$@")
-	EOF
-	netd_start
-	PORT=$(port_of tcp hello)
-	PIDS=$(worker_pids | sort | tr '\n' ' ')
-}
-
+# The bytes of a Python expression, as hex digits for `hello raw`.
 hex() {
-	python3 -c "print(($1).hex())"
+	python3 "$HELPERS/bytes_of.py" --hex "$1"
 }
 
 # Bytes from a Python expression into a file, for `hello raw ... @FILE`.
 bytes_file() {
-	python3 -c "import sys; sys.stdout.buffer.write($1)" >"$BATS_TEST_TMPDIR/$2"
+	python3 "$HELPERS/bytes_of.py" "$1" >"$BATS_TEST_TMPDIR/$2"
 	echo "@$BATS_TEST_TMPDIR/$2"
 }
 
-# The same workers as at start, none died, and they still serve.
+# The same workers as at start ($PIDS), none died, and they still serve.
 workers_unharmed() {
 	assert_equal "$(worker_pids | sort | tr '\n' ' ')" "$PIDS"
 	! grep -Eq "killed by signal|exited with status [1-9]|respawning" "$LOG"
@@ -44,7 +30,9 @@ workers_unharmed() {
 }
 
 @test "max_line: a line one byte too long gets 'ERR line too long', then close" {
-	start_hello "max_line = 16"
+	netd_pool hello hello.max_line=16
+	PORT=$(port_of tcp hello)
+	PIDS=$(worker_pids | sort | tr '\n' ' ')
 	# 16 bytes is still a message...
 	run --separate-stderr hello raw 127.0.0.1 "$PORT" "$(hex "b'x' * 16 + b'\n'")"
 	assert_success
@@ -58,7 +46,9 @@ workers_unharmed() {
 }
 
 @test "max_line: a long run without a newline gets 'ERR line too long', then close" {
-	start_hello "max_line = 16"
+	netd_pool hello hello.max_line=16
+	PORT=$(port_of tcp hello)
+	PIDS=$(worker_pids | sort | tr '\n' ' ')
 	run --separate-stderr hello raw 127.0.0.1 "$PORT" "$(bytes_file "b'z' * 100000" long)"
 	assert_success
 	# The error comes first; the close may be a reset (unread data),
@@ -69,18 +59,22 @@ workers_unharmed() {
 }
 
 @test "binary junk, every byte value with NULs, passes through as a message" {
-	start_hello
+	netd_pool hello
+	PORT=$(port_of tcp hello)
+	PIDS=$(worker_pids | sort | tr '\n' ' ')
 	junk="bytes(b for b in range(256) if b != 10) + b'\\0\\0'"
 	run --separate-stderr hello raw 127.0.0.1 "$PORT" "$(hex "$junk + b'\n' + b'exit\n'")"
 	assert_success
-	want=$(python3 -c "print(b'Welcome!\n' + b'Hello, ' + $junk + b'!\n')")
+	want=$(python3 "$HELPERS/bytes_of.py" --repr "b'Welcome!\n' + b'Hello, ' + $junk + b'!\n'")
 	assert_output "$want"
 	wait_until 10 grep -q "access hello tcp .* in=263 out=275 result=ok" "$LOG"
 	workers_unharmed
 }
 
 @test "random binary junk (NULs, stray newlines, 64 KB): clear end, no crash" {
-	start_hello
+	netd_pool hello
+	PORT=$(port_of tcp hello)
+	PIDS=$(worker_pids | sort | tr '\n' ' ')
 	junk="__import__('random').Random(4).randbytes(65536) + b'\\0' * 100"
 	run --separate-stderr hello raw 127.0.0.1 "$PORT" "$(bytes_file "$junk" junk)"
 	assert_success
@@ -92,20 +86,25 @@ workers_unharmed() {
 }
 
 @test "a client that says nothing is closed after idle_timeout" {
-	start_hello "idle_timeout = 1s"
+	netd_pool hello hello.idle_timeout=1s
+	PORT=$(port_of tcp hello)
+	PIDS=$(worker_pids | sort | tr '\n' ' ')
 	run hello silent 127.0.0.1 "$PORT"
 	assert_success
 	assert_line --index 0 "received b'Welcome!\\n'"
 	secs=$(sed -n 's/^closed after \(.*\)s$/\1/p' <<<"$output")
 	# One second, give or take a busy machine; never before.
-	python3 -c "import sys; s = float('$secs'); sys.exit(0 if 0.9 <= s <= 20 else 1)" ||
+	[[ "$secs" =~ ^[0-9]+(\.[0-9]+)?$ ]] &&
+	    awk -v s="$secs" 'BEGIN { exit !(0.9 <= s && s <= 20) }' ||
 	    fail "closed after ${secs}s, idle_timeout is 1s"
 	wait_until 10 grep -q "access hello tcp .* in=0 out=9 result=timeout" "$LOG"
 	workers_unharmed
 }
 
 @test "silent clients hold only their own worker: others are served meanwhile" {
-	start_hello "idle_timeout = 3s"
+	netd_pool hello hello.idle_timeout=3s
+	PORT=$(port_of tcp hello)
+	PIDS=$(worker_pids | sort | tr '\n' ' ')
 	hold_start quiet "$PORT"
 	run hello load 127.0.0.1 "$PORT" 20 2
 	assert_success

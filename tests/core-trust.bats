@@ -14,9 +14,15 @@ setup() {
 	[[ $(id -u) -eq 0 ]] || skip "needs root (/proc/PID/mem of a worker)"
 }
 
+# The scenario's netd logs into the test's directory: checked at the end.
+teardown() {
+	netd_watch_log "$BATS_TEST_TMPDIR/netd.log"
+	netd_teardown
+}
+
 @test "pids in workers' memory replaced by a bystander's: reload, scale, stop signal nobody else" {
 	run timeout 120 unshare --pid --fork --mount-proc \
-	    "$SEEDS/trust_scenario.sh" "$NETD" "$NETCTL" "$BATS_TEST_TMPDIR" pids
+	    "$HELPERS/trust_scenario.sh" "$NETD" "$NETCTL" "$BATS_TEST_TMPDIR" pids
 	echo "$output"
 	assert_success
 	assert_output --partial "bystanders untouched"
@@ -24,7 +30,7 @@ setup() {
 
 @test "every word of workers' shared memory set to -1: reload, scale, stop signal nobody else" {
 	run timeout 120 unshare --pid --fork --mount-proc \
-	    "$SEEDS/trust_scenario.sh" "$NETD" "$NETCTL" "$BATS_TEST_TMPDIR" all
+	    "$HELPERS/trust_scenario.sh" "$NETD" "$NETCTL" "$BATS_TEST_TMPDIR" all
 	echo "$output"
 	assert_success
 	assert_output --partial "bystanders untouched"

@@ -5,23 +5,11 @@
 load helpers/netd
 
 teardown() {
-	netd_teardown
 	if [[ -n "${DETACHED_PID:-}" ]]; then
 		kill -KILL "$DETACHED_PID" 2>/dev/null || true
 		pkill -KILL -P "$DETACHED_PID" 2>/dev/null || true
 	fi
-}
-
-hello_config() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	$1
-	[service hello]
-	type = hello
-	listen = tcp://127.0.0.1:0
-	EOF
+	netd_teardown
 }
 
 @test "netd -V, -h and a bad option" {
@@ -38,9 +26,7 @@ hello_config() {
 
 @test "workers drop to user/group when started as root; the master does not" {
 	[[ $(id -u) -eq 0 ]] || skip "needs root"
-	hello_config "user = nobody
-group = nogroup"
-	netd_start
+	netd_pool hello user=nobody group=nogroup
 	run ps -o user= -p "$NETD_PID"
 	assert_output root
 	for pid in $(worker_pids); do
@@ -51,13 +37,13 @@ group = nogroup"
 		refute_output --regexp '^0$'
 	done
 	port=$(port_of tcp hello)
-	run timeout 10 python3 "$SEEDS/seed_tcp_client.py" "$port"
+	run timeout 10 python3 "$HELPERS/seed_tcp_client.py" "$port"
 	assert_success
 	assert_output --partial "Hello, Michael!"
 }
 
 @test "an unknown user is a config error naming file and line" {
-	hello_config "user = no-such-user-here"
+	netd_fixture hello user=no-such-user-here
 	run "$NETD" -t -c "$CONF"
 	assert_failure 1
 	line=$(grep -n '^user = ' "$CONF" | cut -d: -f1)
@@ -65,7 +51,7 @@ group = nogroup"
 }
 
 @test "under journald (JOURNAL_STREAM) every line carries a <N> priority" {
-	hello_config "log_level = info"
+	netd_fixture hello log_level=info
 	JOURNAL_STREAM=8:12345 netd_start
 	port=$(port_of tcp hello)
 	printf 'x\nexit\n' | timeout 10 socat - "TCP:127.0.0.1:$port" >/dev/null
@@ -80,14 +66,12 @@ group = nogroup"
 }
 
 @test "without journald a line has time, pid and level" {
-	hello_config ""
-	netd_start
+	netd_pool hello
 	wait_until 10 grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} netd\[$NETD_PID\]: notice: ready: generation 1, 2 workers" "$LOG"
 }
 
 @test "log_level = warning hides access lines" {
-	hello_config "log_level = warning"
-	netd_start
+	netd_pool hello log_level=warning
 	port=$(port_of tcp hello)
 	printf 'x\nexit\n' | timeout 10 socat - "TCP:127.0.0.1:$port" >/dev/null
 	ctl status >/dev/null
@@ -96,7 +80,7 @@ group = nogroup"
 }
 
 @test "-d detaches, writes the pid file, and removes it on stop" {
-	hello_config "pid_file = $BATS_TEST_TMPDIR/netd.pid"
+	netd_fixture hello "pid_file=$BATS_TEST_TMPDIR/netd.pid"
 	# not through `run`: it would hand the daemon its capture pipe
 	"$NETD" -d -c "$CONF" 2>"$LOG" 3>&-
 	wait_until 20 "$NETCTL" -s "$SOCK" ping
@@ -161,15 +145,7 @@ group = nogroup"
 }
 
 @test "a unix: listener serves hello; its socket is removed at stop" {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service hello]
-	type = hello
-	listen = unix:hello.sock
-	EOF
-	netd_start
+	netd_pool hello hello.listen=unix:hello.sock
 	path="$BATS_TEST_TMPDIR/hello.sock"
 	[[ -S "$path" ]]
 	run bash -c "printf 'alice\nexit\n' | timeout 10 socat - UNIX-CONNECT:$path"

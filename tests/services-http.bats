@@ -3,21 +3,9 @@
 # the lesson's raw socket client see it.
 
 load helpers/netd
-load helpers/services
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service http]
-	type = http
-	listen = tcp://127.0.0.1:0
-	idle_timeout = 2s
-	[service echo]
-	type = echo
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	EOF
+	netd_fixture http
 }
 
 teardown() {
@@ -43,25 +31,7 @@ version() {
 
 @test "the lesson's raw client gets the HTML status page" {
 	netd_start
-	run timeout 30 python3 - "$(port_of tcp http)" <<-'EOF'
-	import socket, sys
-	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-	s.connect(('127.0.0.1', int(sys.argv[1])))
-	s.send(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-	buffer = []
-	while True:
-	    d = s.recv(1024)
-	    if d:
-	        buffer.append(d)
-	    else:
-	        break
-	data = b''.join(buffer)
-	s.close()
-	header, html = data.split(b'\r\n\r\n', 1)
-	print(header.decode('utf-8').replace('\r\n', '\n'))
-	print('BODY %d' % len(html))
-	print(html.decode('utf-8'))
-	EOF
+	run timeout 30 python3 "$HELPERS/http_raw_client.py" "$(port_of tcp http)"
 	assert_success
 	assert_line --index 0 "HTTP/1.1 200 OK"
 	assert_line "Content-Type: text/html; charset=utf-8"
@@ -107,8 +77,8 @@ version() {
 	# Some traffic to count: an echo connection and a datagram.
 	stream 127.0.0.1 "$(port_of tcp echo)" >/dev/null
 	udp --expect 1 127.0.0.1 "$(port_of udp echo)" hi >/dev/null
-	wait_until 30 counter_is 2 listener_stat udp echo bytes_out
-	wait_until 30 counter_is 0 status .pool.busy
+	wait_eq 30 2 listener_stat udp echo bytes_out
+	wait_eq 30 0 jqs .pool.busy
 	run curl -sf -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/m" "$(url /metrics)"
 	assert_success
 	grep -qx $'Content-Type: text/plain; version=0.0.4; charset=utf-8\r' "$BATS_TEST_TMPDIR/h"
@@ -117,7 +87,7 @@ version() {
 		assert_success
 		refute_output
 	fi
-	run python3 "$SEEDS/metrics_check.py" <"$BATS_TEST_TMPDIR/m"
+	run python3 "$HELPERS/metrics_check.py" <"$BATS_TEST_TMPDIR/m"
 	assert_success
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/samples"
 	val() {
@@ -195,12 +165,12 @@ version() {
 
 @test "keep-alive: 100 requests through one connection" {
 	netd_start
-	run timeout 120 python3 "$SEEDS/http_keepalive.py" 127.0.0.1 \
+	run timeout 120 python3 "$HELPERS/http_keepalive.py" 127.0.0.1 \
 	    "$(port_of tcp http)" 100
 	assert_success
 	assert_equal "$(jq -c .statuses <<<"$output")" "[200]"
 	# One connection accepted and one access line for it.
-	wait_until 30 counter_is 1 access_lines http
+	wait_eq 30 1 access_lines http
 	assert_equal "$(listener_stat tcp http connections)" 1
 	grep -q "access http tcp .* peer=127.0.0.1:$(jq -r .local_port <<<"$output") " "$LOG"
 	# curl with several URLs reuses its connection too.
@@ -208,7 +178,7 @@ version() {
 	    "$(url /status)" "$(url /metrics)"
 	assert_success
 	assert_output --partial "Re-using existing connection"
-	wait_until 30 counter_is 2 listener_stat tcp http connections
+	wait_eq 30 2 listener_stat tcp http connections
 }
 
 @test "Connection: close and HTTP/1.0 close; pipelined requests are answered in order" {
@@ -231,30 +201,18 @@ version() {
 @test "a request not complete within idle_timeout gets 408 and is closed" {
 	netd_start
 	t0=$SECONDS
-	run timeout 60 python3 - "$(port_of tcp http)" <<-'EOF'
-	import socket, sys
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
-	s.settimeout(50)
-	data = b""
-	while True:
-	    d = s.recv(4096)
-	    if not d:
-	        break
-	    data += d
-	print(data.decode().split("\r\n")[0])
-	EOF
+	# Half a request, and the connection kept open: the answer, then EOF.
+	printf 'GET / HTTP/1.1\r\nHost: x\r\n' >"$BATS_TEST_TMPDIR/half"
+	run stream --no-shutdown --timeout 50 --send "$BATS_TEST_TMPDIR/half" \
+	    127.0.0.1 "$(port_of tcp http)"
 	assert_success
-	assert_output "HTTP/1.1 408 Request Timeout"
+	assert_equal "$(jq -r .recv_error <<<"$output")" null
+	assert_equal "$(jq -r .head <<<"$output" | head -1)" $'HTTP/1.1 408 Request Timeout\r'
 	# An idle keep-alive connection is just closed.
-	run timeout 60 python3 - "$(port_of tcp http)" <<-'EOF'
-	import socket, sys
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.settimeout(50)
-	print(len(s.recv(4096)))
-	EOF
+	run stream --no-shutdown --timeout 50 127.0.0.1 "$(port_of tcp http)"
 	assert_success
-	assert_output "0"
+	assert_equal "$(jq -r .recv_error <<<"$output")" null
+	assert_equal "$(jq -r .received <<<"$output")" 0
 	(( SECONDS - t0 < 50 ))
 }
 

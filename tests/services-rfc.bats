@@ -3,35 +3,9 @@
 # time 868) over TCP and UDP, byte for byte, as a client sees them.
 
 load helpers/netd
-load helpers/services
 
 setup() {
-	netd_config <<-EOF
-	[netd]
-	workers = 2
-	min_spare = 0
-	[service echo]
-	type = echo
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0 tcp://[::1]:0
-	[service discard]
-	type = discard
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	[service daytime]
-	type = daytime
-	timezone = UTC
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	[service berlin]
-	type = daytime
-	timezone = Europe/Berlin
-	format = %s %H %Z
-	listen = tcp://127.0.0.1:0
-	[service chargen]
-	type = chargen
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	[service time]
-	type = time
-	listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-	EOF
+	netd_fixture rfc
 }
 
 teardown() {
@@ -40,15 +14,7 @@ teardown() {
 
 # The RFC 864 stream: line i is 72 characters from (32 + i) mod 95, CRLF.
 chargen_expected() {
-	python3 -c '
-import sys
-n = int(sys.argv[1])
-out = bytearray()
-i = 0
-while len(out) < n:
-    out += bytes(32 + (i + c) % 95 for c in range(72)) + b"\r\n"
-    i += 1
-sys.stdout.buffer.write(bytes(out[:n]))' "$1"
+	python3 "$HELPERS/chargen_pattern.py" "$1"
 }
 
 DAYTIME_RE='^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (January|February|March|April|May|June|July|August|September|October|November|December) [0-9]{2}, [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}-UTC$'
@@ -107,14 +73,14 @@ near_now() {
 	assert_success
 	assert_equal "$(jq -r .sent <<<"$output")" 1048576
 	assert_equal "$(jq -r .received <<<"$output")" 0
-	wait_until 30 counter_is 1048576 listener_stat tcp discard bytes_in
+	wait_eq 30 1048576 listener_stat tcp discard bytes_in
 	assert_equal "$(listener_stat tcp discard bytes_out)" 0
 }
 
 @test "discard UDP takes the datagram and answers nothing" {
 	netd_start
 	run udp --wait 0.2 127.0.0.1 "$(port_of udp discard)" 'into the void'
-	wait_until 30 counter_is 1 listener_stat udp discard connections
+	wait_eq 30 1 listener_stat udp discard connections
 	assert_equal "$(listener_stat udp discard bytes_in)" 13
 	assert_equal "$(listener_stat udp discard bytes_out)" 0
 	assert_equal "$(jq -r .replies <<<"$output")" 0
@@ -189,7 +155,7 @@ near_now() {
 	chargen_expected 300000 >"$BATS_TEST_TMPDIR/want"
 	cmp "$BATS_TEST_TMPDIR/cg300" "$BATS_TEST_TMPDIR/want"
 	# The client left: the worker ends the stream and is idle again.
-	wait_until 60 counter_is 2 access_lines chargen
+	wait_eq 60 2 access_lines chargen
 	grep 'access chargen tcp' "$LOG" | grep -q 'result=ok'
 }
 
@@ -197,18 +163,12 @@ near_now() {
 	netd_start
 	port=$(port_of tcp chargen)
 	# A client that reads nothing for a while: the worker blocks in poll.
-	python3 - "$port" "$BATS_TEST_TMPDIR/go" <<-'EOF' 3>&- &
-	import os, socket, sys, time
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	deadline = time.time() + 100
-	while not os.path.exists(sys.argv[2]) and time.time() < deadline:
-	    time.sleep(0.05)
-	s.close()
-	EOF
+	python3 "$HELPERS/tcp_hold.py" 127.0.0.1 "$port" "$BATS_TEST_TMPDIR/go" 3>&- &
 	client=$!
-	wait_until 30 counter_is busy status '[.workers[] | select(.service == "chargen") | .state][0]'
-	pid=$(status '[.workers[] | select(.service == "chargen") | .pid][0]')
+	wait_eq 30 busy jqs '[.workers[] | select(.service == "chargen") | .state][0]'
+	pid=$(jqs '[.workers[] | select(.service == "chargen") | .pid][0]')
 	t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	# Not a wait: the worker's CPU time is measured over this second.
 	sleep 1
 	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
 	# Less than 0.2 s of CPU in a second of a stalled client.
@@ -216,7 +176,7 @@ near_now() {
 	wait "$client"
 	((t1 - t0 < 20)) || fail "chargen worker used $((t1 - t0)) ticks"
 	# The client gone, the worker is free again.
-	wait_until 30 counter_is 1 access_lines chargen
+	wait_eq 30 1 access_lines chargen
 }
 
 @test "chargen UDP answers with 0..512 bytes of the pattern" {

@@ -3,7 +3,6 @@
 # answers (on ports the kernel picks, so that tests never collide).
 
 load helpers/netd
-load helpers/services
 
 SAMPLE="$BATS_TEST_DIRNAME/../etc/netd.ini"
 
@@ -27,8 +26,8 @@ teardown() {
 	    "$SAMPLE" >"$BATS_TEST_TMPDIR/netd.ini"
 	netd_config <"$BATS_TEST_TMPDIR/netd.ini"
 	netd_start
-	assert_equal "$(status '.listeners | length')" 15
-	run timeout 10 python3 "$SEEDS/seed_tcp_client.py" "$(port_of tcp hello)"
+	assert_equal "$(jqs '.listeners | length')" 15
+	run timeout 10 python3 "$HELPERS/seed_tcp_client.py" "$(port_of tcp hello)"
 	assert_output --partial "Hello, Tracy!"
 	printf 'x' >"$BATS_TEST_TMPDIR/x"
 	for svc in echo daytime chargen time upload; do

@@ -3,35 +3,22 @@
 # <sha256> <name>; nothing left behind by an upload that fails.
 
 load helpers/netd
-load helpers/services
 
 NAME_RE='^[0-9]{8}T[0-9]{6}Z-127\.0\.0\.1-[0-9]+-[0-9a-f]{8}\.bin$'
 
-# upload_config [KEY = VALUE lines for the service]
-upload_config() {
-	UP="$BATS_TEST_TMPDIR/up"
-	mkdir -p "$UP"
-	netd_config <<-EOF
-	[netd]
-	workers = 4
-	min_spare = 0
-	[service upload]
-	type = upload
-	listen = tcp://127.0.0.1:0
-	dir = up
-	$(cat)
-	EOF
-}
-
+# The upload fixture stores into up/, next to the config.
 setup() {
 	UP="$BATS_TEST_TMPDIR/up"
+	mkdir -p "$UP"
 }
 
 teardown() {
-	netd_teardown
+	local rc=0
+	netd_teardown || rc=$?
 	if [[ -n "${SMALL:-}" ]] && mountpoint -q "$SMALL"; then
-		umount "$SMALL"
+		umount "$SMALL" || rc=$?
 	fi
+	return $rc
 }
 
 sha() {
@@ -71,8 +58,7 @@ dir_empty() {
 }
 
 @test "an empty upload is stored as an empty file" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	: >"$BATS_TEST_TMPDIR/empty"
 	upload
 	check_stored "$BATS_TEST_TMPDIR/empty"
@@ -81,8 +67,7 @@ dir_empty() {
 }
 
 @test "a small file: OK line, stored bytes, name from the server, mode" {
-	upload_config <<<"mode = 0604"
-	netd_start
+	netd_pool upload upload.mode=0604
 	printf 'hello upload\n' >"$BATS_TEST_TMPDIR/small"
 	upload "$BATS_TEST_TMPDIR/small"
 	check_stored "$BATS_TEST_TMPDIR/small"
@@ -93,8 +78,7 @@ dir_empty() {
 }
 
 @test "a 50 MB file is stored whole" {
-	upload_config <<<"max_size = 60M"
-	netd_start
+	netd_pool upload upload.max_size=60M
 	head -c 50M /dev/urandom >"$BATS_TEST_TMPDIR/f50"
 	t0=$(date +%s.%N)
 	upload "$BATS_TEST_TMPDIR/f50"
@@ -105,21 +89,18 @@ dir_empty() {
 }
 
 @test "binary data (every byte value, NULs, CRLFs, 'OK' lines) is kept exactly" {
-	upload_config </dev/null
-	netd_start
-	python3 -c '
-import sys
-b = bytes(range(256)) * 64 + b"\r\n\0OK 1 2 3\n\0" + bytes(range(255, -1, -1))
-sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
+	netd_pool upload
+	python3 "$HELPERS/bytes_of.py" \
+	    '(bytes(range(256)) * 64 + b"\r\n\0OK 1 2 3\n\0" + bytes(range(255, -1, -1))) * 3' \
+	    >"$BATS_TEST_TMPDIR/bin"
 	upload "$BATS_TEST_TMPDIR/bin"
 	check_stored "$BATS_TEST_TMPDIR/bin"
 }
 
 @test "the lesson's client (sendall, close, no half-close) gets its file stored" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	head -c 300K /dev/urandom >"$BATS_TEST_TMPDIR/seed.bin"
-	run timeout 60 python3 "$SEEDS/seed_upload_client.py" \
+	run timeout 60 python3 "$HELPERS/seed_upload_client.py" \
 	    "$(port_of tcp upload)" "$BATS_TEST_TMPDIR/seed.bin"
 	assert_success
 	assert_output "客户端数据上传成功"
@@ -131,8 +112,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "over max_size: ERR too large, nothing left behind, logged" {
-	upload_config <<<"max_size = 1M"
-	netd_start
+	netd_pool upload upload.max_size=1M
 	head -c 3M /dev/urandom >"$BATS_TEST_TMPDIR/big"
 	upload "$BATS_TEST_TMPDIR/big"
 	assert_equal "$OKLINE" "ERR too large"
@@ -148,9 +128,7 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 	SMALL="$BATS_TEST_TMPDIR/small"
 	mkdir -p "$SMALL"
 	mount -t tmpfs -o size=1m tmpfs "$SMALL" || skip "cannot mount a tmpfs here"
-	upload_config <<<"max_size = 100M"
-	sed -i "s|^dir = up|dir = $SMALL|" "$CONF"
-	netd_start
+	netd_pool upload upload.max_size=100M "upload.dir=$SMALL"
 	UP=$SMALL
 	head -c 3M /dev/urandom >"$BATS_TEST_TMPDIR/big"
 	upload "$BATS_TEST_TMPDIR/big"
@@ -164,13 +142,12 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "8 concurrent uploads are all stored, under distinct names" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	port=$(port_of tcp upload)
 	pids=()
 	for i in 1 2 3 4 5 6 7 8; do
 		head -c $((1000000 + i * 4099)) /dev/urandom >"$BATS_TEST_TMPDIR/c$i"
-		timeout 120 python3 "$SEEDS/stream_client.py" --send \
+		timeout 120 python3 "$HELPERS/stream_client.py" --send \
 		    "$BATS_TEST_TMPDIR/c$i" 127.0.0.1 "$port" \
 		    >"$BATS_TEST_TMPDIR/c$i.out" 3>&- &
 		pids+=($!)
@@ -187,61 +164,36 @@ sys.stdout.buffer.write(b * 3)' >"$BATS_TEST_TMPDIR/bin"
 }
 
 @test "a client that stalls past idle_timeout gets ERR timeout; nothing kept" {
-	upload_config <<<"idle_timeout = 1s"
-	netd_start
-	run timeout 60 python3 - "$(port_of tcp upload)" <<-'EOF'
-	import socket, sys
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.sendall(b"x" * 1000)
-	s.settimeout(50)
-	data = b""
-	while True:
-	    d = s.recv(100)
-	    if not d:
-	        break
-	    data += d
-	print(data.decode(), end="")
-	EOF
+	netd_pool upload upload.idle_timeout=1s
+	head -c 1000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/x1000"
+	run stream --no-shutdown --timeout 50 --send "$BATS_TEST_TMPDIR/x1000" \
+	    127.0.0.1 "$(port_of tcp upload)"
 	assert_success
-	assert_output "ERR timeout"
+	assert_equal "$(jq -r .recv_error <<<"$output")" null
+	assert_equal "$(jq -r .head <<<"$output")" "ERR timeout"
 	wait_until 30 grep -q 'not stored (timeout) after 1000 bytes' "$LOG"
 	dir_empty "$UP"
 }
 
 @test "a client that resets mid-upload leaves nothing behind" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	port=$(port_of tcp upload)
-	timeout 60 python3 - "$port" "$UP" <<-'EOF'
-	import os, socket, struct, sys, time
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.sendall(b"y" * 100000)
-	deadline = time.time() + 30
-	while not any(n.endswith(".part") for n in os.listdir(sys.argv[2])):
-	    if time.time() > deadline:
-	        sys.exit("no temporary file appeared")
-	    time.sleep(0.05)
-	s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-	s.close()
-	EOF
+	timeout 60 python3 "$HELPERS/upload_reset_client.py" "$port" "$UP"
 	wait_until 30 grep -q 'not stored (connection lost: Connection reset by peer)' "$LOG"
 	dir_empty "$UP"
 }
 
 @test "a worker stopped (TERM) mid-upload removes its temporary file" {
-	upload_config </dev/null
-	netd_start
+	netd_pool upload
 	port=$(port_of tcp upload)
-	python3 - "$port" <<-'EOF' 3>&- &
-	import socket, sys, time
-	s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-	s.sendall(b"z" * 50000)
-	time.sleep(60)
-	EOF
+	head -c 50000 /dev/zero | tr '\0' z >"$BATS_TEST_TMPDIR/z50000"
+	python3 "$HELPERS/tcp_hold.py" --send "$BATS_TEST_TMPDIR/z50000" \
+	    127.0.0.1 "$port" "$BATS_TEST_TMPDIR/go" 3>&- &
 	client=$!
 	wait_until 30 has_temp_file
-	pid=$(status '[.workers[] | select(.service == "upload") | .pid][0]')
+	pid=$(jqs '[.workers[] | select(.service == "upload") | .pid][0]')
 	[[ "$pid" =~ ^[0-9]+$ ]]
+	expect_worker_signal TERM
 	kill -TERM "$pid"
 	wait_until 30 grep -q 'not stored (server stopping) after 50000 bytes' "$LOG"
 	dir_empty "$UP"

@@ -51,6 +51,13 @@ teardown() {
 		echo "--- journal of $UNIT (in the box) ---"
 		box_journal "$UNIT" || true
 	fi
+	# netd's log is the unit's journal: taken whole, netd stopped, for the
+	# end-of-test check (netd_teardown, below).
+	if [[ -n ${BOX_PID:-} ]]; then
+		box_run -t 60 systemctl stop "$UNIT" >/dev/null 2>&1 || true
+		box_journal "$UNIT" >"$BATS_TEST_TMPDIR/journal.log" 2>&1 || true
+		netd_watch_log "$BATS_TEST_TMPDIR/journal.log"
+	fi
 	box_stop || rc=1
 	left=$(box_leftovers)
 	if [[ -n $left ]]; then
@@ -63,6 +70,7 @@ teardown() {
 		diff <(echo "$HOST_BEFORE") <(host_state) || true
 		rc=1
 	fi
+	netd_teardown || rc=1
 	return $rc
 }
 
@@ -94,8 +102,8 @@ install_and_start() {
 	# a config the host might have would be kept by make install
 	box_run rm -rf /etc/netd "$BSEEDS"
 	box_run mkdir -p "$BSEEDS"
-	box_cp "$SEEDS/seed_tcp_client.py" "$BSEEDS/"
-	box_cp "$SEEDS/seed_udp_client.py" "$BSEEDS/"
+	box_cp "$HELPERS/seed_tcp_client.py" "$BSEEDS/"
+	box_cp "$HELPERS/seed_udp_client.py" "$BSEEDS/"
 	# -o: install the binaries under test as they are; never rebuild them
 	# here (with the default flags, into someone's sanitizer build)
 	run make -C "$TOP" -s install DESTDIR="$BOX_ROOT" BUILD="$NETD_BUILD" \

@@ -1,14 +1,78 @@
-# Test helpers: a private netd per test, in $BATS_TEST_TMPDIR, on ports the
-# kernel picks (listen = ...:0), found through `netctl status --json`.
+# The test library: a private netd per test, in $BATS_TEST_TMPDIR, on ports
+# the kernel picks (listen = ...:0), found through `netctl status --json`.
+# Every .bats file loads it with `load helpers/netd` and calls netd_teardown
+# from its teardown.
 #
-#   netd_config <<EOF ... EOF   write netd.ini; [netd] gets control_socket
-#                               and log_level unless the text sets them
-#   netd_start [ARGS]           start it, wait until `netctl ping` answers
-#   netd_stop                   TERM, wait, KILL leftovers (teardown)
-#   port_of PROTO SERVICE [N]   the Nth bound port of a service
-#   wait_until SECONDS CMD...   poll CMD until it succeeds, or fail
-#   worker_pids                 pids of the workers in status
+# Variables: NETD, NETCTL (the binaries under test), HELPERS (client
+# scripts), FIXTURES (config files); per test CONF, SOCK, LOG, NETD_PID.
+#
+# Config and start
+#   netd_config <<EOF ... EOF   write $CONF from the text: @SOCK@ and @TMP@
+#                               replaced; [netd] gets control_socket unless
+#                               the text sets one
+#   netd_fixture NAME [KEY=VALUE...]
+#                               $CONF from tests/fixtures/NAME.ini, then
+#                               netd_set KEY=VALUE...
+#   netd_set [SERVICE.]KEY=VALUE...
+#                               set a key of [netd] (or of [service
+#                               SERVICE]) in $CONF, replacing or adding it
+#   netd_start [ARGS]           start netd -c $CONF, wait until the control
+#                               socket answers and every worker has started
+#   netd_pool NAME [KEY=VALUE...]
+#                               netd_fixture, then netd_start: the usual start
+#
+# Control and status
 #   ctl ARGS...                 netctl against this test's netd
+#   jqs FILTER                  `netctl --json status` through jq -r FILTER
+#   port_of PROTO SERVICE [N]   the Nth bound port of a service
+#   listener_stat PROTO SERVICE FIELD [N]
+#                               a field of a service's Nth listener
+#   drops PROTO SERVICE REASON  UDP drops of a service's first listener
+#   access_lines SERVICE        how many access lines of a service are logged
+#   worker_pids                 pids of the workers in status
+#   slot_pid SLOT               the pid in a worker slot (or null)
+#   respawned SLOT OLDPID       a worker other than OLDPID is in SLOT
+#
+# Waiting (polling with a deadline, never a fixed sleep)
+#   wait_until SECONDS CMD...   poll CMD until it succeeds, or fail
+#   wait_eq SECONDS WANT CMD... poll CMD until it prints WANT, or fail
+#
+# Processes
+#   netd_alive                  the master runs (not a zombie)
+#   netd_procs                  pids of every process of this test's netd
+#                               (all hold $LOG as stderr), dead master's
+#                               orphans included
+#   pid_gone PID                no such process, or only a zombie left
+#   netd_exited [SECS [STATUS]] the master exits (with STATUS, default 0)
+#   netd_stop                   TERM the master, wait, KILL what is left
+#
+# Clients (scripts in tests/helpers/, each bounded by a timeout)
+#   hello MODE ARGS...          hello_client.py (modes listed there)
+#   stream ARGS...              stream_client.py: send, half-close, read all
+#   udp ARGS...                 udp_client.py: datagrams and their replies
+#   bg NAME CMD...              run CMD in the background; output in
+#                               $BATS_TEST_TMPDIR/NAME.out, pid remembered
+#   bg_wait NAME [SECONDS]      wait for it; print its output, return its
+#                               exit status
+#   bg_stop_all                 kill what bg started and is still running
+#   hold_start NAME PORT [HOST] a hello session held open after the greeting
+#   hold_port NAME              the held client's source port
+#   hold_release NAME           let it send its name, get the reply, say exit
+#
+# End of test (nginx-tests' DESTROY)
+#   expect_worker_signal SIG... the test itself kills workers with SIG (KILL,
+#                               SEGV, 9...): such deaths pass the check
+#   netd_watch_log FILE         check FILE too, like $LOG
+#   netd_check_log FILE...      print every line of FILE... with a sanitizer
+#                               report or a worker killed by a signal not
+#                               expected; return 1 if there is one
+#   netd_teardown               for teardown: stop bg clients and netd, KILL
+#                               leftovers, print the log of a failed test,
+#                               then netd_check_log on $LOG and the watched
+#                               logs (shown too if it fails); its status
+#                               fails the test
+#
+# Used inside: netd_ready, pid_tree, netd_signal_expected.
 
 bats_load_library bats-support
 bats_load_library bats-assert
@@ -16,7 +80,15 @@ bats_load_library bats-assert
 NETD_BUILD=${NETD_BUILD:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build}
 NETD="$NETD_BUILD/netd"
 NETCTL="$NETD_BUILD/netctl"
-SEEDS="$BATS_TEST_DIRNAME/helpers"
+HELPERS="$BATS_TEST_DIRNAME/helpers"
+FIXTURES="$BATS_TEST_DIRNAME/fixtures"
+HELLO_CLIENT="$HELPERS/hello_client.py"
+
+# Signals the test sends to workers itself (numbers), and more logs to check.
+NETD_EXPECTED_SIGNALS=()
+NETD_LOGS=()
+
+# --- Config and start ------------------------------------------------------
 
 netd_config() {
 	CONF="$BATS_TEST_TMPDIR/netd.ini"
@@ -24,6 +96,8 @@ netd_config() {
 	LOG="$BATS_TEST_TMPDIR/netd.log"
 	local body
 	body=$(cat)
+	body=${body//@SOCK@/$SOCK}
+	body=${body//@TMP@/$BATS_TEST_TMPDIR}
 	if ! grep -q '^\[netd\]' <<<"$body"; then
 		body=$(printf '[netd]\n%s' "$body")
 	fi
@@ -34,26 +108,55 @@ netd_config() {
 	printf '%s\n' "$body" >"$CONF"
 }
 
-ctl() {
-	"$NETCTL" -s "$SOCK" "$@"
+netd_fixture() {
+	local file="$FIXTURES/$1.ini"
+	shift
+	if [[ ! -f "$file" ]]; then
+		echo "netd_fixture: no $file" >&2
+		return 1
+	fi
+	netd_config <"$file"
+	netd_set "$@"
 }
 
-# Poll a command until it succeeds; fail after SECONDS.
-wait_until() {
-	local secs=$1; shift
-	local deadline=$((SECONDS + secs))
-	until "$@" >/dev/null 2>&1; do
-		if ((SECONDS >= deadline)); then
-			echo "timed out after ${secs}s waiting for: $*" >&2
-			return 1
+# KEY=VALUE sets KEY in [netd]; SERVICE.KEY=VALUE in [service SERVICE].  A
+# key already there is replaced where it stands; a new one ends its section
+# (a section not there yet is added at the end).
+netd_set() {
+	local kv key section
+	for kv; do
+		key=${kv%%=*}
+		section="[netd]"
+		if [[ "$key" == *.* ]]; then
+			section="[service ${key%%.*}]"
+			key=${key#*.}
 		fi
-		sleep 0.05
+		SECTION=$section KEY=$key VALUE=${kv#*=} awk '
+		function put() {
+			if (!done)
+				print ENVIRON["KEY"] " =" \
+				    (ENVIRON["VALUE"] == "" ? "" : " " ENVIRON["VALUE"])
+			done = 1
+		}
+		/^\[/ {
+			if (in_section)
+				put()
+			in_section = ($0 == ENVIRON["SECTION"])
+			seen = seen || in_section
+			print
+			next
+		}
+		in_section && $0 ~ "^" ENVIRON["KEY"] "[ \t]*=" {
+			put()
+			next
+		}
+		{ print }
+		END {
+			if (!seen)
+				print ENVIRON["SECTION"]
+			put()
+		}' "$CONF" >"$CONF.new" && mv "$CONF.new" "$CONF" || return 1
 	done
-}
-
-netd_alive() {
-	[[ -n "${NETD_PID:-}" ]] && kill -0 "$NETD_PID" 2>/dev/null &&
-	    ! grep -q '^State:.*Z' "/proc/$NETD_PID/status" 2>/dev/null
 }
 
 netd_ready() {
@@ -62,8 +165,10 @@ netd_ready() {
 	    jq -e '.pool.total > 0 and .pool.starting == 0' <<<"$doc" >/dev/null 2>&1
 }
 
+# The log is appended to: a netd started twice in a test keeps the first
+# one's lines for the end-of-test check.
 netd_start() {
-	"$NETD" -c "$CONF" "$@" >"$LOG" 2>&1 3>&- &
+	"$NETD" -c "$CONF" "$@" >>"$LOG" 2>&1 3>&- &
 	NETD_PID=$!
 	local deadline=$((SECONDS + 20))
 	# Ready: the control socket answers and every worker has started.
@@ -83,28 +188,134 @@ netd_start() {
 	done
 }
 
+netd_pool() {
+	netd_fixture "$@" && netd_start
+}
+
+# --- Control and status ----------------------------------------------------
+
+ctl() {
+	"$NETCTL" -s "$SOCK" "$@"
+}
+
+jqs() {
+	ctl --json status | jq -r "$1"
+}
+
+listener_stat() {
+	local proto=$1 service=$2 field=$3 n=${4:-1}
+	ctl --json status | jq -r --arg p "$proto" --arg s "$service" \
+	    --arg f "$field" \
+	    '[.listeners[] | select(.proto == $p and .service == $s) | .[$f]][]' |
+	    sed -n "${n}p"
+}
+
+port_of() {
+	listener_stat "$1" "$2" port "${3:-1}"
+}
+
+drops() {
+	ctl --json status | jq -r --arg p "$1" --arg s "$2" --arg r "$3" \
+	    '[.listeners[] | select(.proto == $p and .service == $s) |
+	    .drops[$r]][0]'
+}
+
+access_lines() {
+	grep -c "access $1 " "$LOG" || true
+}
+
 worker_pids() {
 	ctl --json status | jq -r '.workers[] | select(.pid != null) | .pid'
 }
 
-port_of() {
-	local proto=$1 service=$2 n=${3:-1}
-	ctl --json status | jq -r --arg p "$proto" --arg s "$service" \
-	    '[.listeners[] | select(.proto == $p and .service == $s) | .port][]' |
-	    sed -n "${n}p"
+slot_pid() {
+	jqs ".workers[] | select(.slot == $1) | .pid"
 }
 
-# Every process of this netd: the master and its children.
-netd_tree() {
-	[[ -n "${NETD_PID:-}" ]] || return 0
-	echo "$NETD_PID"
-	pgrep -P "$NETD_PID" || true
+# Is there a worker in SLOT with a pid other than OLD?
+respawned() {
+	local pid
+	pid=$(slot_pid "$1")
+	[[ "$pid" =~ ^[0-9]+$ && "$pid" != "$2" ]]
+}
+
+# --- Waiting ---------------------------------------------------------------
+
+# Poll a command until it succeeds; fail after SECS.
+wait_until() {
+	local secs=$1; shift
+	local deadline=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${secs}s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# Poll CMD until its output is WANT; fail after SECS, showing the last
+# output.  (wait_until's arguments are expanded once, by the caller: use
+# this to wait for a value that must be read again each time.)
+wait_eq() {
+	local secs=$1 want=$2
+	shift 2
+	local deadline=$((SECONDS + secs)) got
+	while :; do
+		got=$("$@" 2>/dev/null) || true
+		[[ "$got" == "$want" ]] && return 0
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${secs}s: '$*' gives '$got'," \
+			    "waiting for '$want'" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# --- Processes -------------------------------------------------------------
+
+netd_alive() {
+	[[ -n "${NETD_PID:-}" ]] && kill -0 "$NETD_PID" 2>/dev/null &&
+	    ! grep -q '^State:.*Z' "/proc/$NETD_PID/status" 2>/dev/null
+}
+
+netd_procs() {
+	local fd pid
+	[[ -n "${LOG:-}" ]] || return 0
+	for fd in /proc/[0-9]*/fd/2; do
+		[[ "$(readlink "$fd" 2>/dev/null)" == "$LOG" ]] || continue
+		pid=${fd#/proc/}
+		pid=${pid%%/*}
+		pid_gone "$pid" || echo "$pid"
+	done
+}
+
+pid_gone() {
+	local state
+	state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) ||
+	    return 0
+	[[ -z "$state" || "$state" == Z || "$state" == X ]]
+}
+
+# After a stop: wait (up to SECONDS, default 30) for the master to exit and
+# check its exit status is WANT (default 0).  `wait` runs in this shell:
+# in a subshell (`run wait`) it cannot reap the master.
+netd_exited() {
+	local secs=${1:-30} want=${2:-0} rc=0
+	wait_until "$secs" pid_gone "$NETD_PID" || return 1
+	wait "$NETD_PID" || rc=$?
+	NETD_PID=
+	if ((rc != want)); then
+		echo "netd exited with status $rc, not $want" >&2
+		return 1
+	fi
 }
 
 netd_stop() {
 	[[ -n "${NETD_PID:-}" ]] || return 0
 	local pids
-	pids=$(netd_tree)
+	pids=$(netd_procs)
 	kill -TERM "$NETD_PID" 2>/dev/null || true
 	local deadline=$((SECONDS + 10))
 	while netd_alive && ((SECONDS < deadline)); do
@@ -116,42 +327,18 @@ netd_stop() {
 	NETD_PID=
 }
 
-# For teardown: stop netd and show its log when the test failed.
-netd_teardown() {
-	netd_stop
-	if [[ -f "${LOG:-}" && -z "${BATS_TEST_COMPLETED:-}" ]]; then
-		echo "--- netd log ($LOG) ---"
-		cat "$LOG"
-	fi
-}
-
-# --- More helpers (core and control tests) ---------------------------------
-#
-#   hello MODE ARGS...          tests/helpers/hello_client.py, bounded by timeout
-#   bg NAME CMD...              run CMD in the background; output in
-#                               $BATS_TEST_TMPDIR/NAME.out, pid remembered
-#   bg_wait NAME [SECONDS]      wait for it; print its output, return its
-#                               exit status
-#   bg_stop_all                 kill what bg started and is still running
-#   hold_start NAME PORT [HOST] a hello session held open after the greeting
-#   hold_port NAME              the held client's source port
-#   hold_release NAME           let it send its name, get the reply, say exit
-#   wait_eq SECS WANT CMD...    poll CMD until it prints WANT
-#   jqs FILTER                  `netctl --json status` through jq -r FILTER
-#   slot_pid SLOT               the pid in a worker slot (or null)
-#   respawned SLOT OLDPID       a worker other than OLDPID is in SLOT
-#   netd_procs                  pids of every process of this test's netd
-#                               (all hold $LOG as stderr), dead master's
-#                               orphans included
-#   pid_gone PID                no such process, or only a zombie left
-#   netd_exited [SECS [STATUS]] the master exits (with STATUS, default 0)
-#   netd_cleanup                teardown: bg_stop_all, netd_teardown, then
-#                               KILL whatever of this netd is left
-
-HELLO_CLIENT="$BATS_TEST_DIRNAME/helpers/hello_client.py"
+# --- Clients ---------------------------------------------------------------
 
 hello() {
 	timeout 120 python3 "$HELLO_CLIENT" "$@"
+}
+
+stream() {
+	timeout 300 python3 "$HELPERS/stream_client.py" "$@"
+}
+
+udp() {
+	timeout 120 python3 "$HELPERS/udp_client.py" "$@"
 }
 
 bg() {
@@ -197,25 +384,6 @@ bg_stop_all() {
 	rm -f "$BATS_TEST_TMPDIR/bg.pids"
 }
 
-# Poll CMD until its output is EXPECTED; fail after SECONDS, showing the
-# last output.  (wait_until's arguments are expanded once, by the caller:
-# use this to wait for a value that must be read again each time.)
-wait_eq() {
-	local secs=$1 want=$2
-	shift 2
-	local deadline=$((SECONDS + secs)) got
-	while :; do
-		got=$("$@" 2>/dev/null) || true
-		[[ "$got" == "$want" ]] && return 0
-		if ((SECONDS >= deadline)); then
-			echo "timed out after ${secs}s: '$*' gives '$got'," \
-			    "waiting for '$want'" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
 hold_start() {
 	local name=$1 port=$2 host=${3:-127.0.0.1}
 	rm -f "$BATS_TEST_TMPDIR/$name.ready" "$BATS_TEST_TMPDIR/$name.go"
@@ -235,61 +403,84 @@ hold_release() {
 	touch "$BATS_TEST_TMPDIR/$1.go"
 }
 
-jqs() {
-	ctl --json status | jq -r "$1"
-}
+# --- End of test -----------------------------------------------------------
 
-slot_pid() {
-	jqs ".workers[] | select(.slot == $1) | .pid"
-}
+# What a sanitizer (ASan, LSan, UBSan) writes when it finds something.
+NETD_SANITIZER_RE='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: .*Sanitizer'
 
-# Is there a worker in SLOT with a pid other than OLD?
-respawned() {
-	local pid
-	pid=$(slot_pid "$1")
-	[[ "$pid" =~ ^[0-9]+$ && "$pid" != "$2" ]]
-}
-
-netd_procs() {
-	local fd pid
-	[[ -n "${LOG:-}" ]] || return 0
-	for fd in /proc/[0-9]*/fd/2; do
-		[[ "$(readlink "$fd" 2>/dev/null)" == "$LOG" ]] || continue
-		pid=${fd#/proc/}
-		pid=${pid%%/*}
-		pid_gone "$pid" || echo "$pid"
+# netd logs a worker that died of a signal the master did not send itself
+# as "killed by signal N (Name)"; deaths it caused (TERM at a stop, KILL
+# past a deadline) never say so.  A test that signals a worker says which
+# signals, by name or number.
+expect_worker_signal() {
+	local sig num
+	for sig; do
+		if [[ "$sig" =~ ^[0-9]+$ ]]; then
+			num=$sig
+		elif ! num=$(kill -l "${sig#SIG}" 2>/dev/null); then
+			echo "expect_worker_signal: no signal '$sig'" >&2
+			return 2
+		fi
+		NETD_EXPECTED_SIGNALS+=("$num")
 	done
 }
 
-pid_gone() {
-	local state
-	state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null) ||
-	    return 0
-	[[ -z "$state" || "$state" == Z || "$state" == X ]]
+netd_watch_log() {
+	NETD_LOGS+=("$1")
 }
 
-# After a stop: wait (up to SECONDS, default 30) for the master to exit and
-# check its exit status is WANT (default 0).  `wait` runs in this shell:
-# in a subshell (`run wait`) it cannot reap the master.
-netd_exited() {
-	local secs=${1:-30} want=${2:-0} rc=0
-	wait_until "$secs" pid_gone "$NETD_PID" || return 1
-	wait "$NETD_PID" || rc=$?
-	NETD_PID=
-	if ((rc != want)); then
-		echo "netd exited with status $rc, not $want" >&2
-		return 1
-	fi
+netd_signal_expected() {
+	local num
+	for num in "${NETD_EXPECTED_SIGNALS[@]}"; do
+		[[ "$num" == "$1" ]] && return 0
+	done
+	return 1
 }
 
-netd_cleanup() {
-	local pids
+netd_check_log() {
+	local file hit text bad=0
+	for file; do
+		[[ -f "$file" ]] || continue
+		while IFS= read -r hit; do
+			text=${hit#*:}
+			if [[ ! "$text" =~ $NETD_SANITIZER_RE &&
+			    "$text" =~ killed\ by\ signal\ ([0-9]+) ]] &&
+			    netd_signal_expected "${BASH_REMATCH[1]}"; then
+				continue
+			fi
+			echo "$file:$hit"
+			bad=1
+		done < <(grep -naE "$NETD_SANITIZER_RE|killed by signal [0-9]+" "$file")
+	done
+	return $bad
+}
+
+# Everything a test leaves is stopped first, so that the check reads whole
+# logs.  (bats runs teardown without `set -e`: the status is returned.)
+netd_teardown() {
+	local pids found file rc=0
 	bg_stop_all
-	netd_teardown
+	netd_stop
 	pids=$(netd_procs)
 	if [[ -n "$pids" ]]; then
 		echo "killing leftover netd processes: $pids"
 		# shellcheck disable=SC2086
 		kill -KILL $pids 2>/dev/null || true
 	fi
+	found=$(netd_check_log ${LOG:+"$LOG"} "${NETD_LOGS[@]}") || rc=1
+	if [[ -f "${LOG:-}" ]] && { [[ -z "${BATS_TEST_COMPLETED:-}" ]] || ((rc)); }; then
+		echo "--- netd log ($LOG) ---"
+		cat "$LOG"
+	fi
+	if ((rc)); then
+		for file in "${NETD_LOGS[@]}"; do
+			echo "--- $file ---"
+			cat "$file" 2>/dev/null
+		done
+		echo "--- end-of-test check: sanitizer reports, or workers" \
+		    "killed by a signal the test did not send" \
+		    "(expected: ${NETD_EXPECTED_SIGNALS[*]:-none}) ---"
+		echo "$found"
+	fi
+	return $rc
 }

@@ -12,7 +12,7 @@ setup() {
 }
 
 teardown() {
-	netd_cleanup
+	netd_teardown
 }
 
 fast() {	# fast SECONDS: under 0.1 s?
@@ -32,13 +32,13 @@ fast() {	# fast SECONDS: under 0.1 s?
 	EOF
 	netd_start
 	port=$(port_of tcp hello)
-	bg many python3 "$SEEDS/many_clients.py" 127.0.0.1 "$port" 10000 \
+	bg many python3 "$HELPERS/many_clients.py" 127.0.0.1 "$port" 10000 \
 	    "$BATS_TEST_TMPDIR/open" "$BATS_TEST_TMPDIR/go"
 	wait_until 180 test -s "$BATS_TEST_TMPDIR/open"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/open")" "open 10000"
 	assert_equal "$(jqs '.pool.connections')" 10000
 	assert_equal "$(jqs '.pool.total')" 4
-	run python3 "$SEEDS/latency_client.py" hello 127.0.0.1 "$port"
+	run python3 "$HELPERS/latency_client.py" hello 127.0.0.1 "$port"
 	assert_success
 	echo "# a new client among 10,000 idle ones: ${output}s" >&3
 	fast "$output" || fail "a new client waited ${output}s"
@@ -79,12 +79,12 @@ slow_config() {
 	slow_config
 	netd_start
 	for s in hello echo http upload; do
-		bg "slow-$s" python3 "$SEEDS/slow_clients.py" "$s" 127.0.0.1 \
+		bg "slow-$s" python3 "$HELPERS/slow_clients.py" "$s" 127.0.0.1 \
 		    "$(port_of tcp "$s")" 2000 8 "$BATS_TEST_TMPDIR/slow-$s.out"
 	done
 	wait_until 60 eval '[[ $(jqs .pool.connections) -ge 7000 ]]'
 	for s in hello echo http upload; do
-		run python3 "$SEEDS/latency_client.py" "$s" 127.0.0.1 \
+		run python3 "$HELPERS/latency_client.py" "$s" 127.0.0.1 \
 		    "$(port_of tcp "$s")"
 		assert_success
 		echo "# $s: a new client among 8,000 slow ones: ${output}s" >&3
@@ -123,7 +123,7 @@ slow_config() {
 	EOF
 	netd_start
 	port=$(port_of tcp hello)
-	bg long python3 "$SEEDS/long_sessions.py" 127.0.0.1 "$port" 1000 \
+	bg long python3 "$HELPERS/long_sessions.py" 127.0.0.1 "$port" 1000 \
 	    "$BATS_TEST_TMPDIR/stop" "$BATS_TEST_TMPDIR/long.out"
 	bg short hello loop 127.0.0.1 "$port" 200 "$BATS_TEST_TMPDIR/stop" \
 	    "$BATS_TEST_TMPDIR/short.progress"

@@ -5,7 +5,8 @@
 #                   foreground with etc/netd.ini
 #   make check      install missing build and test packages, build, run
 #                   every test (bats)
-#   make check-asan the same tests against an AddressSanitizer/UBSan build
+#   make check-asan the same tests against an AddressSanitizer/UBSan build,
+#                   in the classic model (worker_connections = 1)
 #   make bench      the benchmark against peers (bench/)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -117,7 +118,8 @@ check-asan: deps-test
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    HARDEN="-fPIE" all
 	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    NETD_WORKER_CONNECTIONS=$${NETD_WORKER_CONNECTIONS-1}; \
 	$(MAKE) --no-print-directory test-only BUILD=build/asan
 
 test-only:

@@ -75,7 +75,7 @@ struct conn {
 };
 
 /* What an epoll event's pointer points at: its first int says. */
-enum ev_kind { EV_CONN, EV_LISTENER, EV_LIFE };
+enum ev_kind { EV_CONN, EV_LISTENER, EV_LIFE, EV_TASK };
 
 /* Output held back beyond this: the service stops reading (backpressure). */
 #define CONN_OUT_HIGH	(256 * 1024)

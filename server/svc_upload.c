@@ -31,6 +31,7 @@
 
 #include "io.h"
 #include "log.h"
+#include "offload.h"
 #include "privs.h"
 #include "conn.h"
 #include "service.h"
@@ -41,8 +42,10 @@
 #define NAME_TRIES	4
 
 struct upload {
-	struct conn	*c;
+	struct conn	*c;		/* NULL once the connection is gone */
 	int		 refused;	/* answered ERR: drop the rest */
+	int		 committing;	/* on the helper thread */
+	int		 commit_rc, commit_errno;
 	int		 dirfd;
 	int		 fd;		/* the temporary file, or -1 */
 	char		 name[UPLOAD_NAME_MAX];
@@ -293,26 +296,54 @@ upload_input(struct conn *c, const char *data, size_t len)
 	return 0;
 }
 
-/* The client's EOF: the upload is complete; store it. */
-static int
-upload_eof(struct conn *c)
+/* On the helper thread: fsync, rename, fsync the directory. */
+static void
+upload_commit_work(void *arg)
 {
-	const struct service_conf *svc = c->svc;
-	struct upload *u = c->priv;
+	struct upload *u = arg;
+
+	u->commit_rc = upload_commit(u);
+	u->commit_errno = errno;
+}
+
+static void
+upload_free(struct upload *u)
+{
+	if (u->fd != -1)
+		(void)close(u->fd);
+	if (u->dirfd != -1)
+		(void)close(u->dirfd);
+	free(u);
+}
+
+/* Back on the loop: answer, or say why it was not stored. */
+static void
+upload_commit_done(void *arg)
+{
+	struct upload *u = arg;
+	struct conn *c = u->c;
 	char hex[SHA256_DIGEST_STRING_LENGTH], ok[256];
 
-	if (u->refused) {
-		conn_close_after(c);
-		return 0;
-	}
-	conn_request_end(c);
-	if (upload_commit(u) == -1) {
-		upload_fail(u, file_reason(errno), errno, 1);
-		return 0;
-	}
+	u->committing = 0;
 	SHA256End(&u->sha, hex);
+	if (c == NULL) {
+		/* The connection ended meanwhile: the file is what counts. */
+		if (u->commit_rc == 0)
+			log_info("upload: stored %s, %llu bytes, sha256 %s "
+			    "(client gone)", u->name,
+			    (unsigned long long)u->size, hex);
+		else if (u->tmp[0] != '\0')
+			(void)unlinkat(u->dirfd, u->tmp, 0);
+		upload_free(u);
+		return;
+	}
+	if (u->commit_rc == -1) {
+		upload_fail(u, file_reason(u->commit_errno), u->commit_errno,
+		    1);
+		return;
+	}
 	log_info("upload %s: %s: stored %s/%s, %llu bytes, sha256 %s",
-	    svc->name, c->peer_text, svc->dir, u->name,
+	    c->svc->name, c->peer_text, c->svc->dir, u->name,
 	    (unsigned long long)u->size, hex);
 	snprintf(ok, sizeof(ok), "OK %llu %s %s\n", (unsigned long long)u->size,
 	    hex, u->name);
@@ -321,6 +352,25 @@ upload_eof(struct conn *c)
 	(void)conn_send_str(c, ok);
 	conn_set_result(c, "ok");
 	conn_close_after(c);
+}
+
+/* The client's EOF: the upload is complete; store it, off the loop. */
+static int
+upload_eof(struct conn *c)
+{
+	struct upload *u = c->priv;
+
+	if (u->refused) {
+		conn_close_after(c);
+		return 0;
+	}
+	conn_request_end(c);
+	u->committing = 1;
+	if (offload_submit(upload_commit_work, upload_commit_done, u) == -1) {
+		/* No helper: store it here, blocking the loop a moment. */
+		upload_commit_work(u);
+		upload_commit_done(u);
+	}
 	return 0;
 }
 
@@ -342,6 +392,8 @@ upload_timeout(struct conn *c, int which)
 
 	if (u->refused)
 		return -1;	/* lingered long enough */
+	if (u->committing)
+		return -1;
 	upload_fail(u, which == TMO_RATE ? "too slow" : "timeout", 0, 1);
 	conn_set_result(c, which == TMO_RATE ? "too slow" : "timeout");
 	return 0;
@@ -355,6 +407,12 @@ upload_finish(struct conn *c)
 
 	if (u == NULL)
 		return;
+	c->priv = NULL;
+	if (u->committing) {
+		/* The helper thread has it: upload_commit_done() frees it. */
+		u->c = NULL;
+		return;
+	}
 	if (u->tmp[0] != '\0') {
 		if (u->fd != -1)
 			(void)close(u->fd);
@@ -370,12 +428,7 @@ upload_finish(struct conn *c)
 			    "bytes", c->svc->name, c->peer_text, c->result,
 			    (unsigned long long)u->size);
 	}
-	if (u->fd != -1)
-		(void)close(u->fd);
-	if (u->dirfd != -1)
-		(void)close(u->dirfd);
-	free(u);
-	c->priv = NULL;
+	upload_free(u);
 }
 
 /* May uid/gid write into (and search) the directory st describes? */

@@ -37,6 +37,7 @@
 #include "generation.h"
 #include "io.h"
 #include "log.h"
+#include "offload.h"
 #include "privs.h"
 #include "proc.h"
 #include "scoreboard.h"
@@ -63,7 +64,8 @@ static const struct generation *worker_gen;
 static struct evtag {
 	int	 kind;		/* enum ev_kind */
 	size_t	 idx;
-} *ltags, lifetag = { EV_LIFE, 0 };
+} *ltags, lifetag = { EV_LIFE, 0 }, tasktag = { EV_TASK, 0 };
+static int task_watched;	/* the helper thread's fd is in the set */
 
 static const struct {
 	int		 code;
@@ -340,6 +342,9 @@ worker_events(struct epoll_event *evs, int n)
 		case EV_CONN:
 			conn_event(evs[i].data.ptr, evs[i].events);
 			break;
+		case EV_TASK:
+			offload_complete();
+			break;
 		case EV_LIFE:
 			if (!leaving)
 				log_notice("worker %d: master is gone, "
@@ -411,6 +416,22 @@ worker_room(const struct generation *g)
 	return max;
 }
 
+/* The helper thread started (an upload to store): watch its fd. */
+static void
+worker_watch_tasks(void)
+{
+	struct epoll_event ev;
+
+	if (task_watched || offload_fd() == -1)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &tasktag;
+	if (epoll_ctl(worker_ep, EPOLL_CTL_ADD, offload_fd(), &ev) == -1)
+		log_warn("worker %d: epoll_ctl helper thread", worker_slot);
+	task_watched = 1;
+}
+
 /* Is it time to go: asked to, or served max_requests? */
 static int
 worker_done(const struct generation *g)
@@ -468,6 +489,7 @@ worker_start(void *arg)
 
 	for (;;) {
 		if (worker_stop_now) {
+			offload_finish_all();
 			conn_close_all("stopped");
 			worker_exit(WORKER_EXIT_OK);
 		}
@@ -491,6 +513,7 @@ worker_start(void *arg)
 		}
 		timer_run(monotonic_ms());
 		conn_reap();
+		worker_watch_tasks();
 		/* Full: let the siblings accept; room again: take part. */
 		if (!worker_draining && !leaving)
 			worker_listen(conn_count() < worker_max);

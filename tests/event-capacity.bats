@@ -144,3 +144,103 @@ slow_config() {
 	((BASH_REMATCH[1] >= 1000))
 	assert_equal "$(jqs '.netd.generation')" $((n + 1))
 }
+
+@test "max_per_source: a 4th connection from one address is refused across workers, counted; others still served" {
+	netd_config <<-EOF
+	[netd]
+	workers = 2
+	min_spare = 0
+	worker_connections = 64
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0 tcp://[::1]:0
+	max_per_source = 3
+	EOF
+	netd_start
+	port=$(port_of tcp hello 1)
+	for i in 1 2 3; do
+		hold_start "h$i" "$port"
+	done
+	run hello raw 127.0.0.1 "$port" 6e6f0a
+	assert_output --partial "ERR too many connections from your address"
+	assert_equal "$(jqs '[.workers[].refused.per_source] | add')" 1
+	grep -q 'result=per source' "$LOG"
+	# Another address (::1) is not counted with 127.0.0.1.
+	run hello lesson ::1 "$(port_of tcp hello 2)" Six
+	assert_output --partial "Hello, Six!"
+	# One leaves: room for one more.
+	hold_release h1
+	run bg_wait h1
+	assert_success
+	wait_until 10 eval 'hello lesson 127.0.0.1 "$port" Again | grep -q "Hello, Again!"'
+	for i in 2 3; do
+		hold_release "h$i"
+		run bg_wait "h$i"
+		assert_success
+	done
+}
+
+@test "max_per_source: a worker killed with connections open gives them back" {
+	netd_config <<-EOF
+	[netd]
+	workers = 1
+	min_spare = 0
+	worker_connections = 64
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	max_per_source = 2
+	max_connections = 2
+	EOF
+	netd_start
+	port=$(port_of tcp hello)
+	hold_start h1 "$port"
+	hold_start h2 "$port"
+	pid=$(worker_pids)
+	expect_worker_signal KILL
+	kill -KILL "$pid"
+	wait_until 20 respawned 0 "$pid"
+	wait_eq 20 0 jqs '.services[0].active'
+	# Both limits have their room back.
+	run hello lesson 127.0.0.1 "$port" A
+	assert_output --partial "Hello, A!"
+	hold_start h3 "$port"
+	hold_start h4 "$port"
+	hold_release h3
+	hold_release h4
+	run bg_wait h3
+	assert_success
+	run bg_wait h4
+	assert_success
+}
+
+@test "spare rules count free connection slots: two busy workers with room do not make the pool grow" {
+	netd_config <<-EOF
+	[netd]
+	workers = 2
+	min_spare = 1
+	max_spare = 2
+	worker_connections = 4
+	[service hello]
+	type = hello
+	listen = tcp://127.0.0.1:0
+	EOF
+	netd_start
+	port=$(port_of tcp hello)
+	hold_start h1 "$port"
+	hold_start h2 "$port"
+	wait_eq 10 2 jqs '.pool.connections'
+	# 6 slots of 8 free: one worker's worth and more is spare.
+	sleep 2.5	# what is tested: two pool ticks, and nothing starts
+	assert_equal "$(jqs '.pool.total')" 2
+	! grep -q 'started [0-9]* spare' "$LOG"
+	# Fill it: 7 of 8 taken, less than one worker's worth free.
+	for i in 3 4 5 6 7; do
+		hold_start "h$i" "$port"
+	done
+	wait_until 10 eval '[[ $(jqs .pool.total) -ge 3 ]]'
+	grep -q 'started 1 spare workers' "$LOG"
+	for i in 1 2 3 4 5 6 7; do
+		hold_release "h$i"
+	done
+}

@@ -493,8 +493,10 @@ worker_start(void *arg)
 			conn_close_all("stopped");
 			worker_exit(WORKER_EXIT_OK);
 		}
-		if (worker_done(g))
+		if (worker_done(g)) {
+			offload_finish_all();
 			worker_exit(WORKER_EXIT_OK);
+		}
 		/* Back at least once a slice: the master sees us alive. */
 		now = monotonic_ms();
 		timeout = timer_next(now);

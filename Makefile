@@ -8,6 +8,8 @@
 #   make check-asan the same tests against an AddressSanitizer/UBSan build,
 #                   in the classic model (worker_connections = 1)
 #   make bench      the benchmark against peers (bench/)
+#   make bench-tools build/bench/: the load generator and the reference
+#                   server (make check builds and tests them too)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 SHELL	 = /bin/bash
@@ -46,8 +48,8 @@ BUILD_DEPS = gcc make pkg-config libbsd-dev libinih-dev libjansson-dev \
 TEST_DEPS  = bats bats-support bats-assert socat jq curl python3 procps \
 	     util-linux iproute2 mandoc passwd
 
-.PHONY: all run check check-asan test test-only bench install uninstall \
-	clean deps-build deps-test lint
+.PHONY: all run check check-asan test test-only bench bench-tools install \
+	uninstall clean deps-build deps-test lint
 
 all: $(BUILD)/netd $(BUILD)/netctl
 
@@ -62,6 +64,16 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(LIB_OBJ:.o=.d) $(SRV_OBJ:.o=.d) $(CTL_OBJ:.o=.d)
+
+# The benchmark's own programs: standalone, libc only, no sanitizers.
+BENCH_TOOLS = $(BUILD)/bench/loadgen $(BUILD)/bench/refserver \
+	      $(BUILD)/bench/hello_inetd
+
+bench-tools: $(BENCH_TOOLS)
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) $(CFLAGS) -o $@ $<
 
 # Install what is missing, and only that, saying so.  Needs root and apt.
 define install_missing
@@ -110,13 +122,13 @@ define run_bats
 	exit $$rc
 endef
 
-test: all
+test: all bench-tools
 	$(call run_bats,$(BUILD))
 
 check-asan: deps-test
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    HARDEN="-fPIE" all
+	    HARDEN="-fPIE" all bench-tools
 	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    NETD_WORKER_CONNECTIONS=$${NETD_WORKER_CONNECTIONS-1}; \
@@ -125,7 +137,7 @@ check-asan: deps-test
 test-only:
 	$(call run_bats,$(BUILD))
 
-bench: deps-test all
+bench: deps-test all bench-tools
 	bench/run
 
 lint:

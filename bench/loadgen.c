@@ -1,5 +1,5 @@
 /*
- * loadgen: a closed-loop TCP load generator for netd and its peers.  One
+ * loadgen: a closed-loop load generator for netd and its peers.  One
  * process, one epoll set, non-blocking sockets; C sessions are kept in
  * flight, and each one that ends (well or not) is replaced by a new one
  * until the duration or the session count is reached.  Then no new session
@@ -13,7 +13,22 @@
  *   daytime  read until the server closes: one line, printable, LF-ended;
  *   banner   the same, for a fixed text (-e TEXT checks it exactly);
  *   echo     send SIZE bytes, read the same SIZE bytes back, shut down the
- *            sending side, expect EOF with nothing more.
+ *            sending side, expect EOF with nothing more;
+ *   bulk     one long session per client: send a 251-byte rotating pattern
+ *            in 64 KiB writes while reading it back and checking it, until
+ *            the duration is over; then half-close, read the rest, expect
+ *            EOF.  The rate is MB/s echoed (read back and checked);
+ *   http     -k N requests on one connection (keep-alive; the last one, or
+ *            the only one, says "Connection: close"): GET PATH, expect
+ *            "HTTP/1.x 200", a Content-Length, exactly that many body bytes
+ *            (ending with -e TEXT if given), nothing more, and EOF after
+ *            the last response.  The rate is requests/s;
+ *   udp-echo a datagram of SIZE bytes (the first 16 a sequence number) on
+ *            the client's own connected UDP socket, the same bytes back.
+ *            A client keeps its socket (its source port) from one datagram
+ *            to the next, and opens a new one after a failure, so that a
+ *            late reply cannot be taken for the next one.  ICMP "port
+ *            unreachable" counts as connect, no reply within -t as timeout.
  *
  * Addresses are numeric only: no name is ever looked up.
  */
@@ -43,12 +58,18 @@
 #define MAX_DURATION	3600.0
 #define MAX_SESSIONS	100000000LL
 #define MAX_LINE	1024
+#define URI_MAX		1024
 #define HELLO_NAME	"bench"
 #define HELLO_REPLY	"Hello, " HELLO_NAME "!\n"
+#define PATTERN_PERIOD	251		/* bulk: prime, so no buffer aligns */
+#define BULK_CHUNK	65536
+#define HTTP_HEAD_MAX	8192
 
-enum mode { M_HELLO, M_DAYTIME, M_BANNER, M_ECHO };
+enum mode { M_HELLO, M_DAYTIME, M_BANNER, M_ECHO, M_BULK, M_HTTP, M_UDP_ECHO,
+	M_NMODES };
 
-static const char *mode_names[] = { "hello", "daytime", "banner", "echo" };
+static const char *mode_names[M_NMODES] = { "hello", "daytime", "banner",
+	"echo", "bulk", "http", "udp-echo" };
 
 /* Where a session is; each state names what it waits for. */
 enum state {
@@ -60,6 +81,12 @@ enum state {
 	S_EXIT,		/* hello: writing "exit" */
 	S_BANNER,	/* daytime/banner: reading until EOF */
 	S_ECHO,		/* echo: writing and reading back */
+	S_BULK,		/* bulk: streaming both ways */
+	S_BULK_DRAIN,	/* bulk: half-closed, reading back the rest */
+	S_HTTP_REQ,	/* http: writing a request */
+	S_HTTP_HEAD,	/* http: reading the status line and headers */
+	S_HTTP_BODY,	/* http: reading Content-Length bytes */
+	S_DGRAM,	/* udp: waiting for the reply */
 	S_EOF,		/* expecting the server's EOF and nothing else */
 };
 
@@ -84,6 +111,11 @@ struct session {
 	size_t		 woff;		/* bytes written in this state */
 	size_t		 roff;		/* bytes read in this state */
 	size_t		 total_in;
+	uint64_t	 seq;		/* udp: datagrams sent on this socket */
+	int		 reqs;		/* http: responses read */
+	size_t		 body_left;	/* http: body bytes still to come */
+	size_t		 tail;		/* http: body bytes kept in line */
+	char		*head;		/* http: HTTP_HEAD_MAX + 1 bytes */
 	char		 line[MAX_LINE + 1];	/* greeting or banner, kept */
 };
 
@@ -98,6 +130,8 @@ static struct {
 	const char	*greeting;	/* NULL: any line */
 	const char	*expect;	/* banner text, NULL: any line */
 	const char	*name;
+	const char	*path;		/* http */
+	int		 requests;	/* http: per connection */
 	int		 json;
 	const char	*host, *port;
 } opt = {
@@ -106,20 +140,27 @@ static struct {
 	.duration = 5,
 	.timeout = 5,
 	.size = 64,
+	.path = "/",
+	.requests = 1,
 };
 
 static struct sockaddr_storage target;
 static socklen_t targetlen;
 static struct session *sessions;
 static int ep;
-static char *pattern;		/* echo payload */
+static char *pattern;		/* echo payload; bulk: period + chunk */
 static size_t greet_len, expect_len;
 static char greet_line[MAX_LINE + 2];
+static char http_req[2][URI_MAX + 128];	/* [1]: with Connection: close */
+static size_t http_req_len[2];
 
 /* Counters of the measured window (after the warm-up). */
 static struct {
 	long long	 started, ok, fails[F_NKINDS];
+	long long	 requests;	/* http responses, udp replies */
 	uint64_t	 bytes_in;
+	uint64_t	 bulk_bytes;	/* bulk: echoed while measuring */
+	uint64_t	 bulk_ns;	/* bulk: measured time until the stop */
 	uint32_t	*lat_us;
 	size_t		 nlat, latcap;
 	char		 first_error[160];
@@ -134,9 +175,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen [-j] [-m hello|daytime|banner|echo] [-c CONC]\n"
-	    "               [-d SECONDS | -n SESSIONS] [-w WARMUP] [-t TIMEOUT]\n"
-	    "               [-s SIZE] [-g GREETING] [-e TEXT] [-N NAME] HOST PORT\n");
+	    "usage: loadgen [-j] [-m hello|daytime|banner|echo|bulk|http|udp-echo]\n"
+	    "               [-c CONC] [-d SECONDS | -n SESSIONS] [-w WARMUP]\n"
+	    "               [-t TIMEOUT] [-s SIZE] [-g GREETING] [-e TEXT]\n"
+	    "               [-k REQUESTS] [-p PATH] [-N NAME] HOST PORT\n");
 	exit(2);
 }
 
@@ -203,6 +245,7 @@ record_latency(uint64_t ns)
 }
 
 static void session_start(struct session *);
+static void show(char *, size_t, const char *, size_t);
 
 /* End a session: count it, close it, start the next one in its place. */
 static void
@@ -226,9 +269,11 @@ session_end(struct session *s, int fail, const char *fmt, ...)
 		}
 		st.bytes_in += s->total_in;
 	}
-	if (s->fd != -1)
+	/* A UDP client keeps its socket (its port) while all goes well. */
+	if (s->fd != -1 && (opt.mode != M_UDP_ECHO || fail >= 0 || stopping)) {
 		close(s->fd);		/* leaves the epoll set with it */
-	s->fd = -1;
+		s->fd = -1;
+	}
 	s->state = S_FREE;
 	if (!stopping && !(by_count && measuring &&
 	    st.started >= opt.max_sessions))
@@ -241,6 +286,93 @@ session_error(struct session *s, int err, const char *where)
 	session_end(s, F_RESET, "%s: %s", where, strerror(err));
 }
 
+/* The datagram numbered seq: the pattern, the number in its first bytes. */
+static void
+udp_payload(char *buf, uint64_t seq)
+{
+	char num[24];
+
+	memcpy(buf, pattern, opt.size);
+	snprintf(num, sizeof(num), "%016" PRIx64, seq);
+	memcpy(buf, num, opt.size < 16 ? opt.size : 16);
+}
+
+/* Send the next datagram on the client's socket (opened if need be). */
+static void
+udp_start(struct session *s)
+{
+	static char *buf;
+	struct epoll_event ev;
+	ssize_t n;
+	int fd;
+
+	s->state = S_DGRAM;
+	if (buf == NULL && (buf = malloc(opt.size)) == NULL)
+		die("out of memory");
+	if (s->fd == -1) {
+		fd = socket(target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			stopping = 1;
+			session_end(s, F_CONNECT, "socket: %s", strerror(errno));
+			return;
+		}
+		s->fd = fd;
+		s->seq = 0;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.ptr = s;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+			die("epoll_ctl: %s", strerror(errno));
+		if (connect(fd, (struct sockaddr *)&target, targetlen) == -1) {
+			session_end(s, F_CONNECT, "connect: %s",
+			    strerror(errno));
+			return;
+		}
+	}
+	udp_payload(buf, ++s->seq);
+	while ((n = send(s->fd, buf, opt.size, 0)) == -1 && errno == EINTR)
+		;
+	if (n == -1)
+		session_end(s, errno == ECONNREFUSED ? F_CONNECT : F_RESET,
+		    "send: %s", strerror(errno));
+	else if ((size_t)n != opt.size)
+		session_end(s, F_RESET, "send: %zd of %zu bytes", n, opt.size);
+}
+
+/* The reply to the datagram in flight, checked byte for byte. */
+static void
+udp_reply(struct session *s)
+{
+	static char *want;
+	char buf[65536], shown[96];
+	ssize_t n;
+
+	if (want == NULL && (want = malloc(opt.size)) == NULL)
+		die("out of memory");
+	while ((n = recv(s->fd, buf, sizeof(buf), 0)) == -1 && errno == EINTR)
+		;
+	if (n == -1) {
+		if (errno == EAGAIN)
+			return;
+		/* ICMP port unreachable comes back as ECONNREFUSED. */
+		session_end(s, errno == ECONNREFUSED ? F_CONNECT : F_RESET,
+		    "recv: %s", strerror(errno));
+		return;
+	}
+	s->total_in += (size_t)n;
+	udp_payload(want, s->seq);
+	if ((size_t)n != opt.size || memcmp(buf, want, opt.size) != 0) {
+		show(shown, sizeof(shown), buf, (size_t)n);
+		session_end(s, F_WRONG, "udp: datagram %" PRIu64 ": got '%s' "
+		    "(%zd bytes)", s->seq, shown, n);
+		return;
+	}
+	if (measuring)
+		st.requests++;
+	session_end(s, -1, NULL);
+}
+
 static void
 session_start(struct session *s)
 {
@@ -249,9 +381,15 @@ session_start(struct session *s)
 
 	s->start_ns = now_ns();
 	s->woff = s->roff = s->total_in = 0;
-	s->state = S_CONNECT;
+	s->reqs = 0;
+	s->body_left = s->tail = 0;
 	if (measuring)
 		st.started++;
+	if (opt.mode == M_UDP_ECHO) {
+		udp_start(s);
+		return;
+	}
+	s->state = S_CONNECT;
 	fd = socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
@@ -409,6 +547,26 @@ expect_line(struct session *s, const char *what)
 	}
 }
 
+/* Can the bytes p[0..n), at offset off of the banner, not be right? */
+static int
+banner_wrong(const char *p, size_t n, size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (opt.expect != NULL) {
+			if (off + i >= expect_len || p[i] != opt.expect[off + i])
+				return 1;
+			continue;
+		}
+		if (p[i] == '\n')
+			return i + 1 < n;	/* more after the line */
+		if ((unsigned char)p[i] < 0x20 && p[i] != '\r' && p[i] != '\t')
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * A daytime or banner: everything until EOF, one printable LF line.  When
  * epoll already reported the peer's FIN (EPOLLRDHUP), everything it sent is
@@ -436,10 +594,19 @@ read_banner(struct session *s, uint32_t events)
 			return -1;
 		if (n == 0)
 			break;
-		if (s->roff < MAX_LINE)
+		if (s->roff < MAX_LINE) {
+			/* Wrong already: say so now, not at a close. */
+			if (banner_wrong(s->line + s->roff, (size_t)n,
+			    s->roff))
+				goto wrong;
 			s->roff += (size_t)n;
+		}
 		if ((events & EPOLLRDHUP) && (size_t)n < room)
 			break;
+	}
+	if (s->total_in == 0) {
+		session_end(s, F_EOF, "banner: EOF before any byte");
+		return -1;
 	}
 	if (opt.expect != NULL) {
 		if (s->total_in != expect_len ||
@@ -520,12 +687,211 @@ expect_eof(struct session *s)
 	return -1;
 }
 
+/*
+ * Bulk: write the pattern and read it back until the run stops, then
+ * half-close and read the rest; -1 once the session ended, 0 would block.
+ */
+static int
+bulk_exchange(struct session *s)
+{
+	char buf[BULK_CHUNK];
+	int progress;
+	ssize_t n;
+
+	for (;;) {
+		progress = 0;
+		if (s->state == S_BULK && stopping) {
+			if (shutdown(s->fd, SHUT_WR) == -1) {
+				session_error(s, errno, "shutdown");
+				return -1;
+			}
+			s->state = S_BULK_DRAIN;
+		}
+		if (s->state == S_BULK) {
+			n = send(s->fd, pattern + s->woff % PATTERN_PERIOD,
+			    BULK_CHUNK, MSG_NOSIGNAL);
+			if (n > 0) {
+				s->woff += (size_t)n;
+				progress = 1;
+			} else if (n == -1 && errno != EINTR && errno != EAGAIN) {
+				session_error(s, errno, "send");
+				return -1;
+			}
+		}
+		n = session_read(s, buf, sizeof(buf));
+		if (n == -2)
+			return -1;
+		if (n == 0) {
+			if (s->state == S_BULK_DRAIN && s->roff == s->woff)
+				session_end(s, -1, NULL);
+			else
+				session_end(s, F_EOF, "bulk: EOF after %zu of "
+				    "%zu bytes", s->roff, s->woff);
+			return -1;
+		}
+		if (n > 0) {
+			if (s->roff + (size_t)n > s->woff ||
+			    memcmp(buf, pattern + s->roff % PATTERN_PERIOD,
+			    (size_t)n) != 0) {
+				session_end(s, F_WRONG, "bulk: bytes %zu-%zu "
+				    "differ from those sent", s->roff,
+				    s->roff + (size_t)n);
+				return -1;
+			}
+			s->roff += (size_t)n;
+			if (measuring && !stopping)
+				st.bulk_bytes += (uint64_t)n;
+			progress = 1;
+		}
+		if (!progress)
+			return 0;
+	}
+}
+
+/* The head is complete in s->head[0..len): check it, get the body's size. */
+static int
+http_head(struct session *s, size_t len)
+{
+	char shown[96], *cl, *end;
+	unsigned long long v;
+
+	s->head[len] = '\0';
+	if ((strncmp(s->head, "HTTP/1.1 200 ", 13) != 0 &&
+	    strncmp(s->head, "HTTP/1.0 200 ", 13) != 0)) {
+		end = strchr(s->head, '\r');
+		show(shown, sizeof(shown), s->head, end != NULL ?
+		    (size_t)(end - s->head) : len);
+		session_end(s, F_WRONG, "http: status '%s'", shown);
+		return -1;
+	}
+	if ((cl = strcasestr(s->head, "\r\nContent-Length:")) == NULL) {
+		session_end(s, F_WRONG, "http: no Content-Length");
+		return -1;
+	}
+	cl += 17;
+	cl += strspn(cl, " \t");
+	errno = 0;
+	v = strtoull(cl, &end, 10);
+	if (errno != 0 || end == cl || (*end != '\r' && *end != ' ')) {
+		session_end(s, F_WRONG, "http: bad Content-Length");
+		return -1;
+	}
+	s->body_left = (size_t)v;
+	s->tail = 0;
+	return 0;
+}
+
+/* Keep the last expect_len bytes of the body in s->line. */
+static void
+http_tail(struct session *s, const char *p, size_t n)
+{
+	size_t keep;
+
+	if (opt.expect == NULL)
+		return;
+	if (n >= expect_len) {
+		memcpy(s->line, p + n - expect_len, expect_len);
+		s->tail = expect_len;
+		return;
+	}
+	keep = s->tail + n > expect_len ? expect_len - n : s->tail;
+	memmove(s->line, s->line + s->tail - keep, keep);
+	memcpy(s->line + keep, p, n);
+	s->tail = keep + n;
+}
+
+/*
+ * Read one response: 1 when it is complete and right, 0 would block, -1
+ * the session ended.
+ */
+static int
+http_response(struct session *s)
+{
+	char buf[16384], shown[96], *p, *hit;
+	size_t take, from, n;
+	ssize_t r;
+
+	if (s->head == NULL && (s->head = malloc(HTTP_HEAD_MAX + 1)) == NULL)
+		die("out of memory");
+	for (;;) {
+		r = session_read(s, buf, sizeof(buf));
+		if (r == -1)
+			return 0;
+		if (r == -2)
+			return -1;
+		if (r == 0) {
+			session_end(s, F_EOF, "http: EOF in response %d",
+			    s->reqs + 1);
+			return -1;
+		}
+		p = buf;
+		n = (size_t)r;
+		if (s->state == S_HTTP_HEAD) {
+			take = n < HTTP_HEAD_MAX - s->roff ? n :
+			    HTTP_HEAD_MAX - s->roff;
+			memcpy(s->head + s->roff, p, take);
+			from = s->roff > 3 ? s->roff - 3 : 0;
+			s->head[s->roff + take] = '\0';
+			hit = memmem(s->head + from, s->roff + take - from,
+			    "\r\n\r\n", 4);
+			if (hit == NULL) {
+				s->roff += take;
+				/* Not even HTTP: say so now, not at a close. */
+				if (memcmp(s->head, "HTTP/1.", s->roff < 7 ?
+				    s->roff : 7) != 0) {
+					show(shown, sizeof(shown), s->head,
+					    s->roff);
+					session_end(s, F_WRONG, "http: got "
+					    "'%s'", shown);
+					return -1;
+				}
+				if (s->roff == HTTP_HEAD_MAX) {
+					session_end(s, F_WRONG, "http: head "
+					    "over %d bytes", HTTP_HEAD_MAX);
+					return -1;
+				}
+				continue;
+			}
+			take = (size_t)(hit + 4 - s->head) - s->roff;
+			if (http_head(s, (size_t)(hit + 4 - s->head)) == -1)
+				return -1;
+			s->roff = 0;
+			s->state = S_HTTP_BODY;
+			p += take;
+			n -= take;
+		}
+		take = n < s->body_left ? n : s->body_left;
+		http_tail(s, p, take);
+		s->body_left -= take;
+		n -= take;
+		if (s->body_left > 0)
+			continue;
+		if (n > 0) {
+			show(shown, sizeof(shown), p + take, n);
+			session_end(s, F_WRONG, "http: data after the body: "
+			    "'%s'", shown);
+			return -1;
+		}
+		if (opt.expect != NULL && (s->tail != expect_len ||
+		    memcmp(s->line, opt.expect, expect_len) != 0)) {
+			show(shown, sizeof(shown), s->line, s->tail);
+			session_end(s, F_WRONG, "http: body ends with '%s'",
+			    shown);
+			return -1;
+		}
+		s->reqs++;
+		if (measuring)
+			st.requests++;
+		return 1;
+	}
+}
+
 /* Drive a session as far as it goes without blocking. */
 static void
 session_advance(struct session *s, uint32_t events)
 {
 	socklen_t len;
-	int r, err;
+	int r, k, err;
 
 	for (;;) {
 		switch (s->state) {
@@ -535,6 +901,8 @@ session_advance(struct session *s, uint32_t events)
 			/*
 			 * Connected, or refused: only an error edge costs a
 			 * getsockopt; otherwise the first read or write tells.
+			 * A connection accepted and reset at once reports its
+			 * reset here too: that is a reset, not a refusal.
 			 */
 			if (events & EPOLLERR) {
 				err = 0;
@@ -542,14 +910,33 @@ session_advance(struct session *s, uint32_t events)
 				if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR,
 				    &err, &len) == -1)
 					err = errno;
-				session_end(s, F_CONNECT, "connect: %s",
-				    strerror(err ? err : ECONNREFUSED));
+				if (err == ECONNRESET || err == EPIPE)
+					session_error(s, err, "recv");
+				else
+					session_end(s, F_CONNECT, "connect: "
+					    "%s", strerror(err ? err :
+					    ECONNREFUSED));
 				return;
 			}
 			if (!(events & (EPOLLOUT | EPOLLIN | EPOLLHUP)))
 				return;
-			s->state = opt.mode == M_HELLO ? S_GREET :
-			    opt.mode == M_ECHO ? S_ECHO : S_BANNER;
+			switch (opt.mode) {
+			case M_HELLO:
+				s->state = S_GREET;
+				break;
+			case M_ECHO:
+				s->state = S_ECHO;
+				break;
+			case M_BULK:
+				s->state = S_BULK;
+				break;
+			case M_HTTP:
+				s->state = S_HTTP_REQ;
+				break;
+			default:
+				s->state = S_BANNER;
+				break;
+			}
 			continue;
 		case S_GREET:
 			r = opt.greeting != NULL ? expect_exact(s, greet_line,
@@ -594,6 +981,29 @@ session_advance(struct session *s, uint32_t events)
 			}
 			s->state = S_EOF;
 			continue;
+		case S_BULK:
+		case S_BULK_DRAIN:
+			(void)bulk_exchange(s);
+			return;
+		case S_HTTP_REQ:
+			k = s->reqs + 1 >= opt.requests;
+			r = session_write(s, http_req[k], http_req_len[k]);
+			if (r <= 0)
+				return;
+			s->woff = 0;
+			s->roff = 0;
+			s->state = S_HTTP_HEAD;
+			continue;
+		case S_HTTP_HEAD:
+		case S_HTTP_BODY:
+			if (http_response(s) <= 0)
+				return;
+			s->state = s->reqs >= opt.requests ? S_EOF :
+			    S_HTTP_REQ;
+			continue;
+		case S_DGRAM:
+			udp_reply(s);
+			return;
 		case S_EOF:
 			(void)expect_eof(s);
 			return;
@@ -656,12 +1066,15 @@ static void
 report(double elapsed, double cpu)
 {
 	long long fails = 0;
-	double rate;
+	double rate, rrate, mbps;
 	int k;
 
 	for (k = 0; k < F_NKINDS; k++)
 		fails += st.fails[k];
 	rate = elapsed > 0 ? (double)st.ok / elapsed : 0;
+	rrate = elapsed > 0 ? (double)st.requests / elapsed : 0;
+	mbps = st.bulk_ns > 0 ? (double)st.bulk_bytes * 1e3 /
+	    (double)st.bulk_ns : 0;
 	if (st.nlat > 0)
 		qsort(st.lat_us, st.nlat, sizeof(*st.lat_us), cmp_u32);
 	if (opt.json) {
@@ -669,8 +1082,10 @@ report(double elapsed, double cpu)
 		json_string(stdout, opt.name != NULL ? opt.name : "");
 		printf(",\"mode\":\"%s\",\"conc\":%d,\"elapsed_s\":%.3f,"
 		    "\"sessions\":%lld,\"sessions_per_s\":%.1f,"
-		    "\"failures\":%lld,", mode_names[opt.mode], opt.conc,
-		    elapsed, st.ok, rate, fails);
+		    "\"requests\":%lld,\"requests_per_s\":%.1f,"
+		    "\"mb_per_s\":%.1f,\"failures\":%lld,",
+		    mode_names[opt.mode], opt.conc, elapsed, st.ok, rate,
+		    st.requests, rrate, mbps, fails);
 		for (k = 0; k < F_NKINDS; k++)
 			printf("\"fail_%s\":%lld,", fail_names[k], st.fails[k]);
 		printf("\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
@@ -684,8 +1099,13 @@ report(double elapsed, double cpu)
 	}
 	if (opt.name != NULL)
 		printf("[%s] ", opt.name);
-	printf("%s -c %d: %lld sessions in %.2fs = %.0f sessions/s\n",
+	printf("%s -c %d: %lld sessions in %.2fs = %.0f sessions/s",
 	    mode_names[opt.mode], opt.conc, st.ok, elapsed, rate);
+	if (opt.mode == M_HTTP || opt.mode == M_UDP_ECHO)
+		printf(", %lld requests = %.0f/s", st.requests, rrate);
+	if (opt.mode == M_BULK)
+		printf(", %.1f MB/s echoed", mbps);
+	printf("\n");
 	printf("  failures: %lld", fails);
 	for (k = 0; k < F_NKINDS; k++)
 		if (st.fails[k])
@@ -744,11 +1164,11 @@ main(int argc, char *argv[])
 	struct epoll_event evs[256];
 	uint64_t t0, t, deadline = 0, warm_end = 0;
 	double cpu0 = 0, elapsed;
-	size_t i;
+	size_t i, plen;
 	uint64_t last_check = 0;
 	int ch, n, k, active, dur_set = 0;
 
-	while ((ch = getopt(argc, argv, "c:d:e:g:jm:n:N:s:t:w:h")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:e:g:jk:m:n:N:p:s:t:w:h")) != -1) {
 		switch (ch) {
 		case 'c':
 			opt.conc = (int)parse_num(optarg, 1, MAX_CONC, "-c");
@@ -767,11 +1187,14 @@ main(int argc, char *argv[])
 		case 'j':
 			opt.json = 1;
 			break;
+		case 'k':
+			opt.requests = (int)parse_num(optarg, 1, 1000000, "-k");
+			break;
 		case 'm':
-			for (k = 0; k < 4; k++)
+			for (k = 0; k < M_NMODES; k++)
 				if (strcmp(optarg, mode_names[k]) == 0)
 					break;
-			if (k == 4)
+			if (k == M_NMODES)
 				usage();
 			opt.mode = (enum mode)k;
 			break;
@@ -782,6 +1205,12 @@ main(int argc, char *argv[])
 			break;
 		case 'N':
 			opt.name = optarg;
+			break;
+		case 'p':
+			if (optarg[0] != '/' || strlen(optarg) > URI_MAX ||
+			    strpbrk(optarg, " \r\n") != NULL)
+				die("-p: a path, at most %d bytes", URI_MAX);
+			opt.path = optarg;
 			break;
 		case 's':
 			opt.size = (size_t)parse_num(optarg, 1, MAX_SIZE, "-s");
@@ -813,15 +1242,24 @@ main(int argc, char *argv[])
 		if (expect_len == 0 || expect_len > MAX_LINE)
 			die("-e: text must be 1..%d bytes", MAX_LINE);
 	}
+	if (opt.mode == M_UDP_ECHO && opt.size > 65507)
+		die("-s: a datagram holds at most 65507 bytes");
+	for (k = 0; k < 2; k++)
+		http_req_len[k] = (size_t)snprintf(http_req[k],
+		    sizeof(http_req[k]), "GET %s HTTP/1.1\r\nHost: %s\r\n"
+		    "User-Agent: loadgen\r\n%s\r\n", opt.path, opt.host,
+		    k ? "Connection: close\r\n" : "");
 	resolve();
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if ((pattern = malloc(opt.size)) == NULL)
+	plen = opt.size > PATTERN_PERIOD + BULK_CHUNK ? opt.size :
+	    PATTERN_PERIOD + BULK_CHUNK;
+	if ((pattern = malloc(plen)) == NULL)
 		die("out of memory");
-	for (i = 0; i < opt.size; i++)
-		pattern[i] = (char)('A' + i % 26);
+	for (i = 0; i < plen; i++)
+		pattern[i] = (char)('A' + i % PATTERN_PERIOD % 26);
 	if ((sessions = calloc((size_t)opt.conc, sizeof(*sessions))) == NULL)
 		die("out of memory");
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
@@ -859,8 +1297,15 @@ main(int argc, char *argv[])
 		}
 		if (!stopping && (interrupted || t >= deadline ||
 		    (by_count && measuring &&
-		    st.started >= opt.max_sessions)))
+		    st.started >= opt.max_sessions))) {
 			stopping = 1;
+			if (measuring)
+				st.bulk_ns = t - t0;
+			/* Bulk sessions end now: half-close, drain. */
+			for (k = 0; k < opt.conc; k++)
+				if (sessions[k].state == S_BULK)
+					session_advance(&sessions[k], 0);
+		}
 		if (t - last_check >= 50000000u) {
 			check_timeouts(t);
 			last_check = t;

@@ -98,11 +98,6 @@ int	conn_drain(void);
 void	conn_close_all(const char *result);
 /* Free connections closed during this round of events. */
 void	conn_reap(void);
-/* dgram.c: answer (or drop) one datagram received on l. */
-void	dgram_init(int slot);
-void	dgram_serve(const struct listener *l, const void *data, size_t len,
-	    const struct sockaddr_storage *peer, socklen_t peerlen);
-
 /* For services. */
 int	conn_send(struct conn *c, const void *buf, size_t len);
 int	conn_send_str(struct conn *c, const char *s);

@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "dgram.h"
+#include "udp_batch.h"
 #include "generation.h"
 #include "io.h"
 #include "log.h"
@@ -303,28 +305,16 @@ accept_ready(const struct listener *l)
 			break;
 }
 
-/* Datagrams: what is there, within the budget. */
+/* Datagrams: what is there, within the budget, in batches. */
 static void
 recv_ready(const struct listener *l)
 {
-	static char buf[65536];
-	struct sockaddr_storage peer;
-	socklen_t len;
-	ssize_t n;
-	int i;
+	struct sb_worker *w = &sb->workers[worker_slot];
+	int n;
 
-	for (i = 0; i < ACCEPT_BUDGET; i++) {
-		len = sizeof(peer);
-		n = recvfrom(l->fd, buf, sizeof(buf), MSG_DONTWAIT,
-		    (struct sockaddr *)&peer, &len);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn("%s: recvfrom", l->addr.text);
-			return;
-		}
-		sb->workers[worker_slot].accepts++;
-		sb->workers[worker_slot].requests++;
-		dgram_serve(l, buf, (size_t)n, &peer, len);
+	if ((n = udp_batch_serve(l, ACCEPT_BUDGET)) > 0) {
+		w->accepts += (uint64_t)n;
+		w->requests += (uint64_t)n;
 	}
 }
 

@@ -61,8 +61,10 @@ vswitches() {
 	echo "# $n connections, 4 idle workers: accepts=$accepts wakeups=$wakeups worker context switches=$switches" >&3
 	assert_equal "$accepts" "$n"
 	assert_equal "$(worker_pids | tr '\n' ' ')" "$WORKERS"
-	# The status counters: one wakeup per connection.
-	((wakeups >= accepts))
+	# The status counters: at most one wakeup per connection (a worker
+	# that finds the next connection queued when it is done with one
+	# takes it without a wakeup: it accepts until EAGAIN).
+	((wakeups >= 1))
 	((wakeups <= accepts + 4)) ||
 	    fail "wakeups=$wakeups for accepts=$accepts: more than one worker woken per connection"
 	# The kernel's count: the serving worker sleeps at most three times

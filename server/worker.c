@@ -50,6 +50,7 @@
 
 #define NEVENTS		64
 #define ACCEPT_BUDGET	16	/* per wakeup: fairness between workers */
+#define UDP_BUDGET	64	/* datagrams per wakeup, in batches */
 #define FD_RESERVE	16	/* descriptors kept for files, logs, ... */
 
 static volatile sig_atomic_t worker_stop_now;	/* TERM: drop everything */
@@ -312,7 +313,7 @@ recv_ready(const struct listener *l)
 	struct sb_worker *w = &sb->workers[worker_slot];
 	int n;
 
-	if ((n = udp_batch_serve(l, ACCEPT_BUDGET)) > 0) {
+	if ((n = udp_batch_serve(l, UDP_BUDGET)) > 0) {
 		w->accepts += (uint64_t)n;
 		w->requests += (uint64_t)n;
 	}

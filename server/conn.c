@@ -215,7 +215,7 @@ rewatch(struct conn *c)
 
 	if (!c->paused && !c->eof && !c->close_after)
 		ev |= EPOLLIN | EPOLLRDHUP;
-	if (conn_queued(c) > 0)
+	if (conn_queued(c) > 0 || (c->more && !c->close_after))
 		ev |= EPOLLOUT;
 	if (watch(c, ev) == -1)
 		conn_close(c);
@@ -446,6 +446,14 @@ conn_pause(struct conn *c, int paused)
  * queued: the service that asks is in a callback and may still use its
  * state; the connection is closed after the callback, in conn_reap().
  */
+void
+conn_more(struct conn *c, int on)
+{
+	c->more = on != 0;
+	if (!c->dead)
+		rewatch(c);
+}
+
 void
 conn_close_after(struct conn *c)
 {

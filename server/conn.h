@@ -55,6 +55,7 @@ struct conn {
 	unsigned		 close_after:1;	/* close once flushed */
 	unsigned		 in_request:1;	/* request_timeout runs */
 	unsigned		 dead:1;	/* closed, freed at the end */
+	unsigned		 more:1;	/* the service has more to send */
 	uint64_t		 start_ms;	/* accepted (monotonic) */
 	uint64_t		 last_read;	/* monotonic */
 	uint64_t		 last_write;	/* progress writing */
@@ -108,6 +109,11 @@ void	conn_close_after(struct conn *c);	/* once the output is sent */
 /* Now: only conn.c and the worker's loop, never from a service callback. */
 void	conn_close(struct conn *c);
 void	conn_pause(struct conn *c, int paused);
+/*
+ * The service produces output as the client takes it (chargen): while on,
+ * its flushed() is called each time the socket can take more.
+ */
+void	conn_more(struct conn *c, int on);
 void	conn_set_state(struct conn *c, int state);
 /* request_timeout: a request (message, head, body) begins, or is done. */
 void	conn_request_begin(struct conn *c);

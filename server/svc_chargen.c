@@ -45,6 +45,7 @@ static int
 chargen_start(struct conn *c)
 {
 	chargen_fill();
+	conn_more(c, 1);
 	return conn_send_ref(c, chargen_ring, sizeof(chargen_ring));
 }
 

@@ -420,10 +420,14 @@ upload_finish(struct conn *c)
 		if (unlinkat(u->dirfd, u->tmp, 0) == -1 && errno != ENOENT)
 			log_warn("upload %s: unlink %s/%s", c->svc->name,
 			    c->svc->dir, u->tmp);
-		if (strcmp(c->result, "stopped") == 0)
+		if (strcmp(c->result, "stopped") == 0) {
 			(void)send(c->fd, "ERR server stopping\n", 20,
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
-		else if (!u->refused)
+			conn_set_result(c, "server stopping");
+		} else if (strcmp(c->result, "reset") == 0)
+			conn_set_result(c, "connection lost: Connection reset "
+			    "by peer");
+		if (!u->refused)
 			log_warnx("upload %s: %s: not stored (%s) after %llu "
 			    "bytes", c->svc->name, c->peer_text, c->result,
 			    (unsigned long long)u->size);

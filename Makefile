@@ -23,7 +23,7 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 BUILD	?= build
 
-PKGS	 = libbsd-overlay inih jansson libmd libsystemd libacl
+PKGS	 = libbsd-overlay inih jansson libmd libsystemd libacl libsodium
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 \
 	   -Wmissing-prototypes -Wstrict-prototypes
 HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -44,7 +44,7 @@ CTL_OBJ	 = $(CTL_SRC:%.c=$(BUILD)/%.o)
 
 # Debian packages: to build, and to run the tests.
 BUILD_DEPS = gcc make pkg-config libbsd-dev libinih-dev libjansson-dev \
-	     libmd-dev libsystemd-dev libacl1-dev
+	     libmd-dev libsystemd-dev libacl1-dev libsodium-dev
 TEST_DEPS  = bats bats-support bats-assert socat jq curl python3 procps \
 	     util-linux iproute2 mandoc passwd
 

@@ -108,6 +108,22 @@ listen_addr_parse(const char *s, const char *basedir, struct listen_addr *la,
 			    "IPv6 address", s, host);
 			return -1;
 		}
+		/*
+		 * netd's IPv6 sockets are IPv6-only (so that 0.0.0.0:P and
+		 * [::]:P can both be listed): such a socket cannot take an
+		 * IPv4 address in IPv6 clothes.  Say what to write instead.
+		 */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			char v4[INET_ADDRSTRLEN];
+
+			if (inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+			    v4, sizeof(v4)) == NULL)
+				strlcpy(v4, "A.B.C.D", sizeof(v4));
+			snprintf(err, errlen, "'%s': an IPv4-mapped address; "
+			    "write %s://%s:%d", s, proto_name(la->proto), v4,
+			    port);
+			return -1;
+		}
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((unsigned short)port);
 		la->sslen = sizeof(*sin6);

@@ -6,6 +6,7 @@
  * message" so that one run of `netd -t` shows all.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -21,12 +22,17 @@
 
 enum section { SEC_NONE, SEC_GLOBAL, SEC_SERVICE, SEC_BAD };
 
+#define CONFIG_FILE_MAX	(1 << 20)	/* a config is no bigger */
+#define UTF8_BOM	"\xef\xbb\xbf"
+
 struct loader {
 	struct netd_config	*cfg;
 	struct config_errors	*errs;
 	FILE			*fp;
 	int			 line;		/* line being parsed */
 	int			 at_bol;	/* last chunk ended a line */
+	size_t			 nread;		/* bytes so far */
+	int			 too_big;
 	enum section		 sec;
 	struct service_conf	*svc;
 };
@@ -165,6 +171,17 @@ config_reader(char *str, int num, void *stream)
 
 	if (fgets(str, num, ld->fp) == NULL)
 		return NULL;
+	len = strlen(str);
+	/* The file grew since it was measured, or lies about its size. */
+	if ((ld->nread += len) > CONFIG_FILE_MAX) {
+		ld->too_big = 1;
+		return NULL;
+	}
+	/* A byte order mark, as editors on Windows write: not text. */
+	if (ld->line == 0 && ld->at_bol &&
+	    strncmp(str, UTF8_BOM, strlen(UTF8_BOM)) == 0)
+		memmove(str, str + strlen(UTF8_BOM),
+		    len - strlen(UTF8_BOM) + 1);
 	if (ld->at_bol) {
 		ld->line++;
 		s = str + strspn(str, " \t");
@@ -286,6 +303,44 @@ check_global(struct loader *ld)
 		    "serve");
 }
 
+/*
+ * Open the file for reading if it is one: not a FIFO, a device or a
+ * directory (opened without blocking, so that a FIFO cannot hang us),
+ * and not over CONFIG_FILE_MAX.
+ */
+static FILE *
+config_open(struct loader *ld, const char *path)
+{
+	struct stat st;
+	FILE *fp;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		config_error(ld, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		config_error(ld, 0, "cannot open: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		config_error(ld, 0, "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > CONFIG_FILE_MAX) {
+		config_error(ld, 0, "larger than %dM", CONFIG_FILE_MAX >> 20);
+		close(fd);
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		config_error(ld, 0, "cannot open: %s", strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
 struct netd_config *
 config_load(const char *path, struct config_errors *errs)
 {
@@ -310,8 +365,7 @@ config_load(const char *path, struct config_errors *errs)
 		config_free(cfg);
 		return NULL;
 	}
-	if ((ld.fp = fopen(path, "r")) == NULL) {
-		config_error(&ld, 0, "cannot open: %s", strerror(errno));
+	if ((ld.fp = config_open(&ld, path)) == NULL) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -321,6 +375,11 @@ config_load(const char *path, struct config_errors *errs)
 	ini_allow_multiline = 0;
 	rc = ini_parse_stream(config_reader, &ld, config_handler, &ld);
 	fclose(ld.fp);
+	if (ld.too_big) {
+		config_error(&ld, 0, "larger than %dM", CONFIG_FILE_MAX >> 20);
+		config_free(cfg);
+		return NULL;
+	}
 	if (rc > 0)
 		config_error(&ld, rc, "syntax error (expected 'key = value' "
 		    "or '[section]')");

@@ -54,6 +54,8 @@ struct service_conf {
 	char		*dir;		/* upload */
 	uint64_t	 max_size;	/* upload */
 	int		 mode;		/* upload file permissions */
+	char		*store_empty;	/* upload: "yes" or "no" */
+	char		*upload_header;	/* upload: none, optional, required */
 	char		*format;	/* daytime strftime format */
 	char		*timezone;	/* daytime; NULL = local time */
 #ifdef NETD_TEST_KEY

@@ -2,13 +2,16 @@
  * Logging: one line per write(2) to stderr so that lines from the master
  * and its workers never interleave.  Under systemd (JOURNAL_STREAM set) a
  * line is "<N>message" and journald keeps the priority and adds the time;
- * otherwise it carries its own timestamp, ident and level.
+ * otherwise it carries its own timestamp, ident and level.  A process may
+ * also send its error messages to a socket (log_tee): how `netd -d` learns
+ * why a start failed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +21,8 @@ static const char *log_ident = "netd";
 static int log_level = LOG_LVL_INFO;
 static int log_journal;
 static pid_t log_pid;
+static int log_tee_fd = -1;	/* err messages also go here */
+static pid_t log_tee_pid;	/* ...from this process only */
 
 static const struct {
 	const char	*name;
@@ -40,11 +45,20 @@ log_init(const char *ident)
 	log_pid = getpid();
 }
 
-/* After fork: lines carry the new process's pid. */
+/* After fork: lines carry the new process's pid; the tee stays behind. */
 void
 log_pid_reset(void)
 {
 	log_pid = getpid();
+	if (log_tee_pid != log_pid)
+		log_tee_fd = -1;
+}
+
+void
+log_tee(int fd)
+{
+	log_tee_fd = fd;
+	log_tee_pid = getpid();
 }
 
 void
@@ -103,11 +117,65 @@ log_level_list(char *buf, size_t len)
 	}
 }
 
-static void log_vwrite(int, const char *, va_list, int)
+/*
+ * The last guard of "one line per event": a control character that got
+ * into a message (a client's bytes that missed lib/esc.c) is written as
+ * "\xHH", so that it can neither end the line nor move the cursor of the
+ * terminal that shows the log.  UTF-8 and other bytes pass.
+ */
+static void
+log_controls(char *msg, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[1536];
+	size_t i, o = 0;
+	unsigned char c;
+
+	for (i = 0; msg[i] != '\0'; i++)
+		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
+			break;
+	if (msg[i] == '\0')
+		return;
+	for (i = 0; msg[i] != '\0' && o + 4 < sizeof(tmp); i++) {
+		c = (unsigned char)msg[i];
+		if (c >= 0x20 && c != 0x7f) {
+			tmp[o++] = (char)c;
+			continue;
+		}
+		tmp[o++] = '\\';
+		tmp[o++] = 'x';
+		tmp[o++] = hex[c >> 4];
+		tmp[o++] = hex[c & 0xf];
+	}
+	tmp[o] = '\0';
+	strlcpy(msg, tmp, len);
+}
+
+static void log_vwrite(int, const char *, va_list, int, int)
     __attribute__((format(printf, 2, 0)));
 
+/* Send an error message down the tee; never block, never SIGPIPE. */
 static void
-log_vwrite(int level, const char *fmt, va_list ap, int errnum)
+log_tee_send(const char *msg)
+{
+	char line[1600];
+	int n;
+
+	if (log_tee_fd == -1 || getpid() != log_tee_pid)
+		return;
+	n = snprintf(line, sizeof(line), "%s\n", msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	while (send(log_tee_fd, line, (size_t)n, MSG_NOSIGNAL |
+	    MSG_DONTWAIT) == -1 && errno == EINTR)
+		;
+}
+
+/* plain: for a person at a terminal (netd -t), no time, ident or level. */
+static void
+log_vwrite(int level, const char *fmt, va_list ap, int errnum, int plain)
 {
 	char line[2048], msg[1536], ts[32];
 	struct tm tm;
@@ -115,15 +183,20 @@ log_vwrite(int level, const char *fmt, va_list ap, int errnum)
 	size_t len;
 	int n, saved = errno;
 
-	if (level > log_level)
+	if (level > log_level && !plain)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (errnum != 0) {
 		len = strlen(msg);
 		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(errnum));
 	}
+	log_controls(msg, sizeof(msg));
+	if (level <= LOG_LVL_ERR)
+		log_tee_send(msg);
 	if (log_journal) {
 		n = snprintf(line, sizeof(line), "<%d>%s\n", level, msg);
+	} else if (plain) {
+		n = snprintf(line, sizeof(line), "%s\n", msg);
 	} else {
 		now = time(NULL);
 		if (localtime_r(&now, &tm) == NULL ||
@@ -150,7 +223,40 @@ log_msg(int level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(level, fmt, ap, 0);
+	log_vwrite(level, fmt, ap, 0, 0);
+	va_end(ap);
+}
+
+/* A line for a person (netd -t): the message only, <N> under journald. */
+void
+log_print(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, fmt, ap, 0, 1);
+	va_end(ap);
+}
+
+/* Why netd cannot go on (it will exit or refuse): level err. */
+void
+log_err(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERR, fmt, ap, e, 0);
+	va_end(ap);
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERR, fmt, ap, 0, 0);
 	va_end(ap);
 }
 
@@ -161,7 +267,7 @@ log_warn(const char *fmt, ...)
 	int e = errno;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_WARNING, fmt, ap, e);
+	log_vwrite(LOG_LVL_WARNING, fmt, ap, e, 0);
 	va_end(ap);
 }
 
@@ -171,7 +277,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_WARNING, fmt, ap, 0);
+	log_vwrite(LOG_LVL_WARNING, fmt, ap, 0, 0);
 	va_end(ap);
 }
 
@@ -181,7 +287,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_INFO, fmt, ap, 0);
+	log_vwrite(LOG_LVL_INFO, fmt, ap, 0, 0);
 	va_end(ap);
 }
 
@@ -191,7 +297,7 @@ log_notice(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_NOTICE, fmt, ap, 0);
+	log_vwrite(LOG_LVL_NOTICE, fmt, ap, 0, 0);
 	va_end(ap);
 }
 
@@ -201,7 +307,7 @@ log_debug(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_DEBUG, fmt, ap, 0);
+	log_vwrite(LOG_LVL_DEBUG, fmt, ap, 0, 0);
 	va_end(ap);
 }
 
@@ -212,7 +318,7 @@ fatal(const char *fmt, ...)
 	int e = errno;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_ERR, fmt, ap, e);
+	log_vwrite(LOG_LVL_ERR, fmt, ap, e, 0);
 	va_end(ap);
 	exit(1);
 }
@@ -223,7 +329,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_ERR, fmt, ap, 0);
+	log_vwrite(LOG_LVL_ERR, fmt, ap, 0, 0);
 	va_end(ap);
 	exit(1);
 }

@@ -15,6 +15,8 @@ enum log_level {
 
 void	log_init(const char *ident);
 void	log_pid_reset(void);
+/* Also send this process's err messages to fd (a socket); -1: stop. */
+void	log_tee(int fd);
 void	log_set_level(int level);
 int	log_get_level(void);
 int	log_level_parse(const char *name);
@@ -23,6 +25,10 @@ void	log_level_list(char *buf, size_t len);
 
 void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	log_print(int level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

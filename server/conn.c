@@ -20,6 +20,7 @@
 
 #include "conn.h"
 #include "conn_limit.h"
+#include "esc.h"
 #include "io.h"
 #include "listener.h"
 #include "log.h"
@@ -128,15 +129,21 @@ peer_allowed(const struct service_conf *svc, const struct sockaddr *sa)
 	return 0;
 }
 
+/*
+ * The peer and the result may one day carry what a client said (a PROXY
+ * header's address, a request's words): escaped like all such bytes.
+ */
 static void
 access_line(const struct conn *c)
 {
+	char peer[sizeof(c->peer_text) * 4], result[sizeof(c->result) * 4];
+
 	log_info("access %s %s %s peer=%s duration=%llums in=%llu out=%llu "
 	    "result=%s", c->svc->name, proto_name(c->l->addr.proto),
-	    c->l->addr.text, c->peer_text,
+	    c->l->addr.text, esc_str(peer, sizeof(peer), c->peer_text),
 	    (unsigned long long)(monotonic_ms() - c->start_ms),
 	    (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
-	    c->result);
+	    esc_str(result, sizeof(result), c->result));
 }
 
 /* The title and the worker's row say how many connections it has. */

@@ -5,6 +5,7 @@
  * credentials decide what it may run: read-only commands for members of
  * control_group; everything for root, the daemon's user and members of
  * admin_group.  Refusals and mutating commands are audited in the log.
+ * The socket's file, its directory and its lock are control_sock.c's.
  */
 #include <errno.h>
 #include <grp.h>
@@ -14,9 +15,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/acl.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -32,8 +30,6 @@
 #include "version.h"
 
 static int ctl_fd = -1;
-static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-static pid_t ctl_owner;		/* the process that made the socket */
 /*
  * The clients' table (64 request buffers, a quarter of a megabyte) is the
  * master's alone: mapped with MADV_DONTFORK, so that workers, which never
@@ -43,60 +39,7 @@ static pid_t ctl_owner;		/* the process that made the socket */
  * control_open() other than a worker execs at once.
  */
 static struct client *clients;
-
-
-/* Create the socket's directory and any missing parents (mkdir -p). */
-static int
-mkdir_parent(const char *path)
-{
-	char dir[sizeof(ctl_path)], *p;
-
-	strlcpy(dir, path, sizeof(dir));
-	if ((p = strrchr(dir, '/')) == NULL || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-
-		*p = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-			log_warn("control socket: mkdir %s", dir);
-			return -1;
-		}
-		*p = c;
-		if (c == '\0')
-			return 0;
-	}
-}
-
-/*
- * admin_group members who are not in control_group must still reach the
- * socket: an ACL entry gives their group the same rw as control_group.
- */
-static void
-socket_acl(const char *path, const struct netd_config *cfg)
-{
-	char text[256];
-	acl_t acl;
-
-	if (cfg->admin_group == NULL || (cfg->control_group != NULL &&
-	    strcmp(cfg->admin_group, cfg->control_group) == 0) ||
-	    getgrnam(cfg->admin_group) == NULL)
-		return;
-	snprintf(text, sizeof(text), "u::rw-,g::rw-,g:%s:rw-,m::rw-,o::---",
-	    cfg->admin_group);
-	if ((acl = acl_from_text(text)) == NULL) {
-		log_warn("control socket: ACL for admin_group '%s'",
-		    cfg->admin_group);
-		return;
-	}
-	if (acl_set_file(path, ACL_TYPE_ACCESS, acl) == -1)
-		log_warn("control socket %s: cannot let admin_group '%s' in "
-		    "(ACL)", path, cfg->admin_group);
-	acl_free(acl);
-}
+static uint64_t accept_resume;	/* out of descriptors: accept again at */
 
 static struct client *
 control_table(void)
@@ -118,10 +61,7 @@ control_table(void)
 int
 control_open(const struct netd_config *cfg)
 {
-	struct sockaddr_un sun;
-	struct group *gr;
-	mode_t old;
-	int fd, i;
+	int i;
 
 	if (client_handlers_check() == -1)
 		return -1;
@@ -129,72 +69,9 @@ control_open(const struct netd_config *cfg)
 		return -1;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		clients[i].fd = -1;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, cfg->control_socket,
-	    sizeof(sun.sun_path)) >= sizeof(sun.sun_path)) {
-		log_warnx("control_socket %s: path longer than %zu bytes",
-		    cfg->control_socket, sizeof(sun.sun_path) - 1);
+	if ((ctl_fd = control_sock_open(cfg)) == -1)
 		return -1;
-	}
-	if (mkdir_parent(sun.sun_path) == -1)
-		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_warn("control socket");
-		return -1;
-	}
-	/* A live netd answers: refuse.  A dead one's socket: replace. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		log_warnx("control socket %s: another netd is running there "
-		    "(stop it, or set a different control_socket)",
-		    sun.sun_path);
-		close(fd);
-		return -1;
-	}
-	if (errno == ECONNREFUSED || errno == EAGAIN) {
-		if (unlink(sun.sun_path) == -1 && errno != ENOENT) {
-			log_warn("control socket: unlink stale %s",
-			    sun.sun_path);
-			close(fd);
-			return -1;
-		}
-		log_info("control socket %s: replaced a stale socket",
-		    sun.sun_path);
-	}
-	close(fd);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		log_warn("control socket");
-		return -1;
-	}
-	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		umask(old);
-		log_warn("control socket: bind %s", sun.sun_path);
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	if (cfg->control_group != NULL) {
-		if ((gr = getgrnam(cfg->control_group)) == NULL)
-			log_warnx("control_group '%s': no such group; socket "
-			    "%s keeps group %u", cfg->control_group,
-			    sun.sun_path, (unsigned)getegid());
-		else if (chown(sun.sun_path, (uid_t)-1, gr->gr_gid) == -1)
-			log_warn("control socket: chown %s", sun.sun_path);
-	}
-	if (chmod(sun.sun_path, 0660) == -1 || listen(fd, 128) == -1) {
-		log_warn("control socket %s", sun.sun_path);
-		close(fd);
-		unlink(sun.sun_path);
-		return -1;
-	}
-	socket_acl(sun.sun_path, cfg);
-	strlcpy(ctl_path, sun.sun_path, sizeof(ctl_path));
-	ctl_fd = fd;
-	ctl_owner = getpid();
-	log_info("control socket %s", ctl_path);
+	log_info("control socket %s", cfg->control_socket);
 	return 0;
 }
 
@@ -224,11 +101,8 @@ control_close_all(void)
 			clients[i].fd = -1;
 		}
 	if (ctl_fd != -1) {
-		close(ctl_fd);
+		control_sock_close(ctl_fd);
 		ctl_fd = -1;
-		/* Only the master removes the socket, and only its own. */
-		if (getpid() == ctl_owner && ctl_path[0] != '\0')
-			unlink(ctl_path);
 	}
 }
 
@@ -306,6 +180,29 @@ client_slot(int evict)
 	return old;
 }
 
+/*
+ * Out of descriptors (EMFILE, ENFILE): the connection stays queued and
+ * poll would report it again at once.  Stop accepting for a while, as
+ * workers do, and say so at most every CONTROL_EMFILE_LOG_MS.
+ */
+static void
+accept_pause(int e)
+{
+	static uint64_t last_log;
+	static unsigned pauses;
+	uint64_t now = monotonic_ms();
+
+	accept_resume = now + CONTROL_EMFILE_PAUSE_MS;
+	pauses++;
+	if (last_log != 0 && now - last_log < CONTROL_EMFILE_LOG_MS)
+		return;
+	log_warnx("control socket: accept: %s; not accepting for %dms "
+	    "(%u time%s since the last such line)", strerror(e),
+	    CONTROL_EMFILE_PAUSE_MS, pauses, pauses == 1 ? "" : "s");
+	last_log = now;
+	pauses = 0;
+}
+
 static void
 client_accept(void)
 {
@@ -318,7 +215,9 @@ client_accept(void)
 	while ((c = client_slot(1)) != NULL) {
 		fd = accept4(ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE)
+				accept_pause(errno);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_warn("control socket: accept");
 			return;
@@ -426,7 +325,11 @@ control_pollfds(struct pollfd *pfd, nfds_t max, int *timeout)
 	 * look again soon (a client may turn idle long enough to close).
 	 */
 	if (ctl_fd != -1 && n < max) {
-		if (client_slot(0) != NULL) {
+		if (now < accept_resume) {
+			t = (int)(accept_resume - now);
+			if (*timeout > t || *timeout < 0)
+				*timeout = t;
+		} else if (client_slot(0) != NULL) {
 			pfd[n].fd = ctl_fd;
 			pfd[n].events = POLLIN;
 			n++;

@@ -8,9 +8,19 @@
 
 #define CONTROL_MAX_CLIENTS	64
 #define CONTROL_IDLE_MS		1000	/* silent this long: may be closed for room */
+#define CONTROL_EMFILE_PAUSE_MS	1000	/* out of descriptors: accept again in */
+#define CONTROL_EMFILE_LOG_MS	10000	/* and say so at most this often */
 
 int	control_open(const struct netd_config *cfg);
 void	control_close_all(void);
+/*
+ * The socket file (control_sock.c): its directory checked or made, the
+ * lock beside it taken, a stale socket replaced; the listening socket,
+ * or -1 with the reason logged at err.  Close removes both files, in
+ * the process that made them only.
+ */
+int	control_sock_open(const struct netd_config *cfg);
+void	control_sock_close(int fd);
 /* Fill pollfds for the socket and clients; may lower *timeout. */
 nfds_t	control_pollfds(struct pollfd *pfd, nfds_t max, int *timeout);
 void	control_handle(struct pollfd *pfd, nfds_t n);

@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "control_client.h"
+#include "esc.h"
 #include "io.h"
 #include "log.h"
 #include "master.h"
@@ -199,24 +200,14 @@ cmd_reopen(struct client *c, const struct cmd_req *req)
 }
 
 /*
- * The audit line shows the request line with quotes and control
- * characters escaped, so that no client can write a line of its own into
- * the log; a request that parses is shown as netctl would send it.
+ * The audit line shows the request line escaped (lib/esc.c), so that no
+ * client can write a line of its own into the log; a request that parses
+ * is shown as netctl would send it.
  */
 static void
 audit_escape(struct client *c)
 {
-	const char *p = c->in;
-	size_t o = 0;
-
-	for (; *p != '\0' && o + 5 < sizeof(c->cmd); p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-			c->cmd[o++] = *p;
-		else
-			o += (size_t)snprintf(c->cmd + o, sizeof(c->cmd) - o,
-			    "\\x%02x", (unsigned char)*p);
-	}
-	c->cmd[o] = '\0';
+	esc_str(c->cmd, sizeof(c->cmd), c->in);
 }
 
 void

@@ -9,13 +9,17 @@
  * fails anywhere leaves the previous one exactly as it was.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "generation.h"
 #include "log.h"
 #include "privs.h"
+#include "safedir.h"
 #include "scoreboard.h"
 #include "service.h"
 
@@ -28,6 +32,93 @@ err_key_line(const struct service_conf *svc, const char *err)
 	if (sscanf(err, "key '%31[a-z_]'", key) == 1)
 		return config_service_key_line(svc, key);
 	return svc->line;
+}
+
+/* "FILE:LINE: " or, for a key left at its default, "FILE: ". */
+static void
+path_error(const struct netd_config *cfg, int line, const char *key,
+    const char *err, struct report *rep)
+{
+	if (line > 0)
+		report_add(rep, "%s:%d: key '%s': %s", cfg->path, line, key,
+		    err);
+	else
+		report_add(rep, "%s: key '%s' (default): %s", cfg->path, key,
+		    err);
+}
+
+/* Is a directory d1 the same as d2 or one of its parents? */
+static int
+dir_within(const char *d1, const char *d2)
+{
+	size_t n = strlen(d1);
+
+	return strncmp(d1, d2, n) == 0 && (d2[n] == '\0' || d2[n] == '/' ||
+	    strcmp(d1, "/") == 0);
+}
+
+/*
+ * The files netd makes, checked without making them: the control socket
+ * fits a socket address; its directory, the pid file's and every unix
+ * listener's are safe (safedir) and exist, except what netd makes at
+ * start (the control socket's directory and its parents).
+ */
+static int
+paths_check(const struct netd_config *cfg, struct report *rep)
+{
+	char sockdir[PATH_MAX], dir[PATH_MAX], err[512];
+	const struct service_conf *svc;
+	const struct sockaddr_un *sun;
+	struct stat st;
+	size_t i, j;
+	int ok = 1, bad, flags;
+
+	if (strlen(cfg->control_socket) >= sizeof(sun->sun_path)) {
+		snprintf(err, sizeof(err), "%s: longer than %zu bytes",
+		    cfg->control_socket, sizeof(sun->sun_path) - 1);
+		path_error(cfg, config_key_line(cfg, "control_socket"),
+		    "control_socket", err, rep);
+		ok = 0;
+	}
+	safedir_of(cfg->control_socket, sockdir, sizeof(sockdir));
+	if (safedir_check(cfg, sockdir, SAFEDIR_MAY_MISS, err,
+	    sizeof(err)) == -1) {
+		path_error(cfg, config_key_line(cfg, "control_socket"),
+		    "control_socket", err, rep);
+		ok = 0;
+	}
+	if (cfg->pid_file != NULL) {
+		safedir_of(cfg->pid_file, dir, sizeof(dir));
+		flags = dir_within(dir, sockdir) ? SAFEDIR_MAY_MISS : 0;
+		bad = 0;
+		if (stat(cfg->pid_file, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(err, sizeof(err), "%s is a directory",
+			    cfg->pid_file);
+			bad = 1;
+		} else if (safedir_check(cfg, dir, flags, err,
+		    sizeof(err)) == -1)
+			bad = 1;
+		if (bad) {
+			path_error(cfg, config_key_line(cfg, "pid_file"),
+			    "pid_file", err, rep);
+			ok = 0;
+		}
+	}
+	for (i = 0; i < cfg->nservices; i++) {
+		svc = &cfg->services[i];
+		for (j = 0; j < svc->nlistens; j++) {
+			if (svc->listens[j].proto != PROTO_UNIX)
+				continue;
+			sun = (const struct sockaddr_un *)&svc->listens[j].ss;
+			if (safedir_check(cfg, safedir_of(sun->sun_path, dir,
+			    sizeof(dir)), 0, err, sizeof(err)) == -1) {
+				path_error(cfg, svc->listen_lines[j], "listen",
+				    err, rep);
+				ok = 0;
+			}
+		}
+	}
+	return ok ? 0 : -1;
 }
 
 /* What a configuration needs beyond parsing: users, service types. */
@@ -44,6 +135,8 @@ generation_check(const struct netd_config *cfg, struct report *rep)
 		report_add(rep, "%s", err);
 		ok = 0;
 	}
+	if (paths_check(cfg, rep) == -1)
+		ok = 0;
 	if (cfg->nservices > NETD_MAX_SERVICES) {
 		report_add(rep, "%s:%d: more than %d services", cfg->path,
 		    cfg->services[NETD_MAX_SERVICES].line, NETD_MAX_SERVICES);

@@ -20,10 +20,12 @@
 
 #include "conn_limit.h"
 #include "control.h"
+#include "detach.h"
 #include "generation.h"
 #include "io.h"
 #include "log.h"
 #include "master.h"
+#include "pidfile.h"
 #include "pool.h"
 #include "proc.h"
 #include "scoreboard.h"
@@ -62,7 +64,7 @@ master_signals(void)
 	size_t i;
 
 	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1) {
-		log_warn("pipe");
+		log_err("pipe");
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -71,12 +73,12 @@ master_signals(void)
 	sa.sa_handler = master_signal;
 	for (i = 0; i < sizeof(master_sigs) / sizeof(master_sigs[0]); i++)
 		if (sigaction(master_sigs[i], &sa, NULL) == -1) {
-			log_warn("sigaction");
+			log_err("sigaction");
 			return -1;
 		}
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) == -1) {
-		log_warn("sigaction");
+		log_err("sigaction");
 		return -1;
 	}
 	return 0;
@@ -256,6 +258,7 @@ master_check_ready(void)
 	    gen->id, live, gen->nls);
 	sd_notifyf(0, "READY=1\nSTATUS=serving, %d workers\nMAINPID=%d", live,
 	    (int)getpid());
+	detach_ready();
 }
 
 static void
@@ -307,7 +310,8 @@ master_run(struct generation *g)
 	v->master_start_ms = realtime_ms();
 	if (udp_guard_init() == -1 || conn_limit_init() == -1 ||
 	    proc_init() == -1 ||
-	    master_signals() == -1 || control_open(gen->cfg) == -1) {
+	    master_signals() == -1 || control_open(gen->cfg) == -1 ||
+	    pidfile_create(gen->cfg, gen->cfg->pid_file) == -1) {
 		master_cleanup();
 		return 1;
 	}

@@ -2,7 +2,9 @@
  * Privileges.  The master keeps the identity it was started with, so that
  * a reload can still bind ports below 1024; workers, which talk to
  * clients, drop to `user`/`group` (supplementary groups reset with
- * initgroups) before they touch a socket.
+ * initgroups) before they touch a socket.  Who is trusted with the
+ * directories root puts files in: root, netd's own user and the user the
+ * workers become.
  */
 #include <errno.h>
 #include <grp.h>
@@ -67,6 +69,17 @@ privs_target(const struct netd_config *cfg, uid_t *uid, gid_t *gid)
 	}
 	if (pw != NULL)
 		*uid = pw->pw_uid;
+}
+
+int
+privs_trusted_uid(const struct netd_config *cfg, uid_t uid)
+{
+	struct passwd *pw;
+
+	if (uid == 0 || uid == geteuid())
+		return 1;
+	return cfg->user != NULL && (pw = getpwnam(cfg->user)) != NULL &&
+	    pw->pw_uid == uid;
 }
 
 int

@@ -57,8 +57,8 @@ dir_empty() {
 	[[ -z "$(ls -A "$1")" ]]
 }
 
-@test "an empty upload is stored as an empty file" {
-	netd_pool upload
+@test "an empty upload is stored as an empty file (store_empty = yes)" {
+	netd_pool upload upload.store_empty=yes
 	: >"$BATS_TEST_TMPDIR/empty"
 	upload
 	check_stored "$BATS_TEST_TMPDIR/empty"

@@ -1,0 +1,15 @@
+/* The pid file: written once netd serves, removed at exit if still ours. */
+#ifndef NETD_PIDFILE_H
+#define NETD_PIDFILE_H
+
+#include "config.h"
+
+/*
+ * Write path (NULL: nothing to do) with our pid; -1, the reason logged
+ * at err, if its directory is unsafe or it names another live netd.
+ */
+int	pidfile_create(const struct netd_config *cfg, const char *path);
+/* Remove it if this process wrote it and it still names us. */
+void	pidfile_unlink(void);
+
+#endif

@@ -177,12 +177,13 @@ status_print(json_t *doc, FILE *fp)
 	if (jint(p, "failed") > 0)
 		fprintf(fp, "             %lld failed: see the workers' notes\n",
 		    jint(p, "failed"));
-	fprintf(fp, "Connections: %lld of %lld (%lld%%)\n", jint(p, "connections"),
-	    jint(p, "capacity"), jint(p, "capacity") > 0 ?
-	    jint(p, "connections") * 100 / jint(p, "capacity") : 0);
-	fprintf(fp, "     Spares: %lld..%lld idle, at most %lld workers\n\n",
+	fprintf(fp, "     Spares: %lld..%lld idle, at most %lld workers\n",
 	    jint(p, "min_spare"), jint(p, "max_spare"),
 	    jint(p, "max_workers"));
+	fprintf(fp, "Connections: %lld of %lld (%lld%%)\n\n",
+	    jint(p, "connections"), jint(p, "capacity"),
+	    jint(p, "capacity") > 0 ?
+	    jint(p, "connections") * 100 / jint(p, "capacity") : 0);
 	listeners_table(json_object_get(doc, "listeners"), fp);
 	fputc('\n', fp);
 	workers_table(json_object_get(doc, "workers"), fp);

@@ -61,6 +61,8 @@ static int worker_max;		/* connections: worker_connections, bounded */
 static int listening;		/* the listeners are in the epoll set */
 static int closed;		/* the listeners are closed for good */
 static int leaving;
+static int gone_said;		/* "master is gone" logged */
+static pid_t worker_master;	/* the parent at fork */
 static const struct generation *worker_gen;
 
 /* What an epoll event's pointer points at, for listeners and the pipe. */
@@ -327,6 +329,12 @@ worker_events(struct epoll_event *evs, int n)
 	struct evtag *t;
 	int i;
 
+	for (i = 0; i < n; i++)
+		if (((struct evtag *)evs[i].data.ptr)->kind == EV_LISTENER) {
+			/* Woken for the listeners: what the herd test counts. */
+			sb->workers[worker_slot].wakeups++;
+			break;
+		}
 	for (i = 0; i < n && !worker_stop_now; i++) {
 		t = evs[i].data.ptr;
 		switch (t->kind) {
@@ -337,9 +345,10 @@ worker_events(struct epoll_event *evs, int n)
 			offload_complete();
 			break;
 		case EV_LIFE:
-			if (!leaving)
+			if (!gone_said)
 				log_notice("worker %d: master is gone, "
-				    "leaving", worker_slot);
+				    "exiting", worker_slot);
+			gone_said = 1;
 			leaving = 1;
 			break;
 		case EV_LISTENER:
@@ -437,6 +446,11 @@ worker_done(const struct generation *g)
 	}
 	if (!worker_draining && !leaving)
 		return 0;
+	if (!gone_said && getppid() != worker_master) {
+		/* The parent-death signal: the master is gone. */
+		log_notice("worker %d: master is gone, exiting", worker_slot);
+		gone_said = 1;
+	}
 	worker_close_listeners();
 	return conn_drain();
 }
@@ -453,6 +467,7 @@ worker_start(void *arg)
 
 	worker_slot = a->slot;
 	worker_gen = g;
+	worker_master = master;
 	worker_signals();
 	/* The master gone, even while clients hold us: drain. */
 	if (prctl(PR_SET_PDEATHSIG, SIGQUIT) == -1)
@@ -500,10 +515,8 @@ worker_start(void *arg)
 			log_warn("worker %d: epoll_wait", worker_slot);
 			worker_exit(1);
 		}
-		if (n > 0) {
-			sb->workers[worker_slot].wakeups++;
+		if (n > 0)
 			worker_events(evs, n);
-		}
 		timer_run(monotonic_ms());
 		conn_reap();
 		worker_watch_tasks();

@@ -180,7 +180,7 @@ table_commands() {
 	# netctl's own words are not requests.
 	run raw "status --watch 2"
 	assert_equal "$(jq -c '[.ok, .code, .error]' <<<"$output")" \
-	    '[false,"usage","status takes no arguments"]'
+	    '[false,"usage","status: unknown option '"'"'--watch'"'"' (usage: status [--connections])"]'
 	run raw "help"
 	assert_equal "$(jq -c '[.ok, .code]' <<<"$output")" '[false,"usage"]'
 	assert_equal "$(jq -r '.error' <<<"$output")" \

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -100,6 +101,12 @@ struct config_errors {
  * every problem found in errs (to be freed with config_errors_free).
  */
 struct netd_config *config_load(const char *path, struct config_errors *errs);
+/*
+ * The same from an open stream: path names it in messages and is the
+ * base of relative paths.
+ */
+struct netd_config *config_load_file(FILE *fp, const char *path,
+	    struct config_errors *errs);
 void	config_free(struct netd_config *cfg);
 /* Add "FILE:LINE: message" ("FILE: message" for line 0) to errs. */
 void	config_errors_add(struct config_errors *errs, const char *file,

@@ -31,6 +31,7 @@
 #include "scoreboard.h"
 #include "title.h"
 #include "udp_guard.h"
+#include "utf8.h"
 #include "version.h"
 
 #define STOP_FAST	1
@@ -143,8 +144,9 @@ reload_record(int ok, const char *fmt, ...)
 		v->reload_failures++;
 	v->reload_ok = ok;
 	v->reload_ms = realtime_ms();
+	/* Cut on a character, so that the message stays readable. */
 	va_start(ap, fmt);
-	vsnprintf(v->reload_msg, sizeof(v->reload_msg), fmt, ap);
+	utf8_vsnprintf(v->reload_msg, sizeof(v->reload_msg), fmt, ap);
 	va_end(ap);
 }
 

@@ -1,7 +1,10 @@
 /*
  * The status and config documents, built with jansson from the scoreboard
  * alone, so that the master (control socket) and a worker (http service)
- * produce the same thing.
+ * produce the same thing.  Every text in it goes through utf8_json_n(),
+ * read within its array: a name, path or message that is not UTF-8 is
+ * repaired, never a reason to drop the document, and a row a worker
+ * scribbled over is read no further than its field.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -13,7 +16,11 @@
 #include "log.h"
 #include "scoreboard.h"
 #include "status.h"
+#include "utf8.h"
 #include "version.h"
+
+/* A text field of the scoreboard: a char array, NUL or not. */
+#define TEXT(field)	utf8_json_n((field), sizeof(field))
 
 static json_t *
 iso_time(uint64_t ms)
@@ -38,7 +45,7 @@ listeners_json(void)
 	json_t *arr = json_array(), *o, *d;
 	const struct sbv_listener *m;
 	struct sb_listener_count *l;
-	const char *p;
+	char addr[sizeof(m->addr)], *p;
 	int i, j;
 
 	for (i = 0; i < SB_LISTENERS; i++) {
@@ -50,11 +57,14 @@ listeners_json(void)
 		for (j = 0; j < DROP_NREASONS; j++)
 			json_object_set_new(d, drop_names[j],
 			    json_integer((json_int_t)SB_LOAD(l->drops[j])));
-		p = strrchr(m->addr, ':');
-		o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o}",
-		    "address", m->addr,
+		/* A copy that surely ends, for its port. */
+		memcpy(addr, m->addr, sizeof(addr));
+		addr[sizeof(addr) - 1] = '\0';
+		p = strrchr(addr, ':');
+		o = json_pack("{s:o, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:o}",
+		    "address", TEXT(m->addr),
 		    "proto", proto_name(m->proto),
-		    "service", m->service,
+		    "service", TEXT(m->service),
 		    "connections", (json_int_t)SB_LOAD(l->connections),
 		    "errors", (json_int_t)SB_LOAD(l->errors),
 		    "refused", (json_int_t)SB_LOAD(l->refused),
@@ -81,8 +91,8 @@ services_json(void)
 		if (!sbv->services[i].in_use)
 			continue;
 		s = &sb->services[i];
-		o = json_pack("{s:s, s:i, s:I, s:I}", "name",
-		    sbv->services[i].name,
+		o = json_pack("{s:o, s:i, s:I, s:I}", "name",
+		    TEXT(sbv->services[i].name),
 		    "active", SB_LOAD(s->active),
 		    "connections", (json_int_t)SB_LOAD(s->connections),
 		    "refused_busy", (json_int_t)SB_LOAD(s->refused_busy));
@@ -126,10 +136,11 @@ workers_json(uint64_t now, int counts[N_MAX])
 		if (s->state == SBV_BACKOFF || s->state == SBV_FAILED) {
 			counts[s->state == SBV_BACKOFF ? N_BACKOFF :
 			    N_FAILED]++;
-			o = json_pack("{s:i, s:n, s:i, s:s, s:s, s:i, s:f, "
+			o = json_pack("{s:i, s:n, s:i, s:s, s:o, s:i, s:f, "
 			    "s:o}", "slot", i, "pid", "generation",
 			    (int)s->generation, "state", st,
-			    "last_exit", s->last_exit, "failures", s->fails,
+			    "last_exit", TEXT(s->last_exit), "failures",
+			    s->fails,
 			    "retry_in", s->state == SBV_BACKOFF &&
 			    s->retry_ms > now ?
 			    (double)(s->retry_ms - now) / 1000 : 0.0,
@@ -152,13 +163,14 @@ workers_json(uint64_t now, int counts[N_MAX])
 		conns += SB_LOAD(w->conns);
 		if (s->state == SBV_RUNNING)
 			capacity += SB_LOAD(w->conn_max);
-		o = json_pack("{s:i, s:i, s:i, s:s, s:s?, s:s?, s:f, s:I, "
+		o = json_pack("{s:i, s:i, s:i, s:s, s:o, s:o, s:f, s:I, "
 		    "s:I, s:I, s:I, s:I, s:i, s:i, s:{s:i, s:i, s:i, s:i}, "
 		    "s:{s:I, s:I, s:I}}",
 		    "slot", i, "pid", (int)s->pid,
 		    "generation", (int)s->generation, "state", st,
-		    "service", w->service_name[0] ? w->service_name : NULL,
-		    "peer", w->peer[0] ? w->peer : NULL,
+		    "service", w->service_name[0] ? TEXT(w->service_name) :
+		    json_null(),
+		    "peer", w->peer[0] ? TEXT(w->peer) : json_null(),
 		    "for", w->since_ms && now > w->since_ms ?
 		    (double)(now - w->since_ms) / 1000 : 0.0,
 		    "requests", (json_int_t)w->requests,
@@ -197,10 +209,10 @@ status_json(void)
 
 	workers = workers_json(now, counts);
 	if (sbv->reload_ms != 0)
-		reload = json_pack("{s:o, s:b, s:s}", "time",
+		reload = json_pack("{s:o, s:b, s:o}", "time",
 		    iso_time(sbv->reload_ms), "ok", sbv->reload_ok, "message",
-		    sbv->reload_msg);
-	doc = json_pack("{s:{s:s, s:i, s:s, s:f, s:o, s:s, s:i, s:o, s:I, "
+		    TEXT(sbv->reload_msg));
+	doc = json_pack("{s:{s:s, s:i, s:s, s:f, s:o, s:o, s:i, s:o, s:I, "
 	    "s:I}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
 	    "s:i, s:i, s:I, s:I, s:I}, s:o, s:o, s:o}",
 	    "netd",
@@ -209,7 +221,7 @@ status_json(void)
 	    "state", sbv->stopping ? "stopping" : "running",
 	    "uptime", (double)(now - sbv->master_start_ms) / 1000,
 	    "started", iso_time(sbv->master_start_ms),
-	    "config", sbv->config,
+	    "config", TEXT(sbv->config),
 	    "generation", (int)sbv->generation,
 	    "last_reload", reload,
 	    "reloads", (json_int_t)sbv->reloads,

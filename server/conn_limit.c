@@ -3,12 +3,15 @@
  * service, across all workers.  IPv4 counts by address, IPv6 by /64 (a
  * host's usual share); an IPv4-mapped IPv6 peer counts as its IPv4
  * address.  The counts live in a shared table made by the master before
- * the first fork: sets of a few entries, each set behind a robust
- * process-shared mutex, the set chosen by a hash keyed with a secret
- * drawn at start (a client cannot aim at a set).  An entry belongs to one
- * worker (its slot), so that when a worker dies the master forgets what
- * it held; a source's count is the sum of its entries in the set.  A set
- * with no free entry counts nothing (the connection is let in): the
+ * the first fork: sets of a few entries, the set chosen by a hash keyed
+ * with a secret drawn at start (a client cannot aim at a set), the sets
+ * striped over a few robust process-shared mutexes (only the pages in use
+ * are touched: an untouched table costs no memory).  An entry belongs to
+ * one worker (its slot and the slot's epoch), and a source's count is the
+ * sum of its entries in the set.  When a worker dies the master bumps its
+ * slot's epoch, and the entries of the old epoch count no more: the
+ * master never takes a lock, nor reads an entry, that a worker can write.
+ * A set with no free entry counts nothing (the connection is let in): the
  * table is sized for far more sources than a pool holds connections.
  */
 #include <errno.h>
@@ -22,26 +25,31 @@
 #include "conn_limit.h"
 #include "listener.h"
 #include "log.h"
+#include "scoreboard.h"
 
 #define LIMIT_SETS	4096
 #define LIMIT_WAYS	16
+#define LIMIT_LOCKS	64	/* set s is behind lock s % LIMIT_LOCKS */
 
 struct limit_entry {
 	uint64_t	 key;		/* address, or /64 */
 	uint16_t	 family;
 	uint16_t	 service;	/* counter row */
 	uint16_t	 slot;
+	uint32_t	 epoch;		/* the slot's, when taken */
 	uint32_t	 count;		/* 0: free */
 };
 
-struct limit_set {
-	pthread_mutex_t		 lock;
-	struct limit_entry	 e[LIMIT_WAYS];
+struct limit_table {
+	uint32_t		 epoch[SB_SLOTS];	/* master writes */
+	pthread_mutex_t		 lock[LIMIT_LOCKS];
+	struct limit_entry	 set[LIMIT_SETS][LIMIT_WAYS];
 };
 
-static struct limit_set *sets;
+static struct limit_table *tab;
 static uint64_t secret[2];
 static int my_slot;
+static uint32_t my_epoch;
 
 int
 conn_limit_init(void)
@@ -51,14 +59,14 @@ conn_limit_init(void)
 	void *p;
 	int rc;
 
-	p = mmap(NULL, LIMIT_SETS * sizeof(*sets), PROT_READ | PROT_WRITE,
+	/* Anonymous memory comes zeroed: free entries, epochs 0. */
+	p = mmap(NULL, sizeof(*tab), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		log_warn("max_per_source: mmap");
 		return -1;
 	}
-	sets = p;
-	memset(sets, 0, LIMIT_SETS * sizeof(*sets));
+	tab = p;
 	arc4random_buf(secret, sizeof(secret));
 	if ((rc = pthread_mutexattr_init(&attr)) != 0 ||
 	    (rc = pthread_mutexattr_setpshared(&attr,
@@ -69,8 +77,8 @@ conn_limit_init(void)
 		    strerror(rc));
 		return -1;
 	}
-	for (i = 0; i < LIMIT_SETS; i++)
-		if ((rc = pthread_mutex_init(&sets[i].lock, &attr)) != 0) {
+	for (i = 0; i < LIMIT_LOCKS; i++)
+		if ((rc = pthread_mutex_init(&tab->lock[i], &attr)) != 0) {
 			log_warnx("max_per_source: mutex: %s", strerror(rc));
 			return -1;
 		}
@@ -82,6 +90,8 @@ void
 conn_limit_slot(int slot)
 {
 	my_slot = slot;
+	if (tab != NULL && slot >= 0 && slot < SB_SLOTS)
+		my_epoch = __atomic_load_n(&tab->epoch[slot], __ATOMIC_ACQUIRE);
 }
 
 static uint64_t
@@ -123,36 +133,45 @@ source_of(const struct sockaddr *sa, uint64_t *key)
 	return AF_INET6;
 }
 
-static int
-lock(struct limit_set *set)
+static pthread_mutex_t *
+lock(size_t s)
 {
-	int rc = pthread_mutex_lock(&set->lock);
+	pthread_mutex_t *m = &tab->lock[s % LIMIT_LOCKS];
+	int rc = pthread_mutex_lock(m);
 
 	if (rc == EOWNERDEAD)
-		rc = pthread_mutex_consistent(&set->lock);
-	return rc == 0 ? 0 : -1;
+		rc = pthread_mutex_consistent(m);
+	return rc == 0 ? m : NULL;
+}
+
+/* Does e count: in use, by a worker of its slot's current epoch? */
+static int
+live(const struct limit_entry *e)
+{
+	return e->count > 0 && e->slot < SB_SLOTS && e->epoch ==
+	    __atomic_load_n(&tab->epoch[e->slot], __ATOMIC_ACQUIRE);
 }
 
 int
 conn_limit_take(const struct listener *l, const struct sockaddr *sa)
 {
-	struct limit_set *set;
-	struct limit_entry *e, *mine = NULL, *free_e = NULL;
+	struct limit_entry *set, *e, *mine = NULL, *free_e = NULL;
+	pthread_mutex_t *m;
 	uint64_t key, total = 0;
 	size_t s;
 	int family, i, rc;
 
-	if (l->svc->max_per_source <= 0 || sets == NULL ||
+	if (l->svc->max_per_source <= 0 || tab == NULL ||
 	    (family = source_of(sa, &key)) == 0)
 		return -1;
 	s = mix(key ^ (uint64_t)l->svc_sb << 48 ^ (uint64_t)family << 60) %
 	    LIMIT_SETS;
-	set = &sets[s];
-	if (lock(set) == -1)
+	set = tab->set[s];
+	if ((m = lock(s)) == NULL)
 		return -1;	/* cannot count: let it in */
 	for (i = 0; i < LIMIT_WAYS; i++) {
-		e = &set->e[i];
-		if (e->count == 0) {
+		e = &set[i];
+		if (!live(e)) {
 			if (free_e == NULL)
 				free_e = e;
 			continue;
@@ -169,48 +188,48 @@ conn_limit_take(const struct listener *l, const struct sockaddr *sa)
 	else if ((e = mine != NULL ? mine : free_e) == NULL)
 		rc = -1;	/* no room to count */
 	else {
-		if (e->count == 0) {
+		if (e != mine) {
 			e->key = key;
 			e->family = (uint16_t)family;
 			e->service = (uint16_t)l->svc_sb;
 			e->slot = (uint16_t)my_slot;
+			e->epoch = my_epoch;
+			e->count = 0;
 		}
 		e->count++;
-		rc = (int)(s * LIMIT_WAYS + (size_t)(e - set->e));
+		rc = (int)(s * LIMIT_WAYS + (size_t)(e - set));
 	}
-	pthread_mutex_unlock(&set->lock);
+	pthread_mutex_unlock(m);
 	return rc;
 }
 
 void
 conn_limit_give(int entry)
 {
-	struct limit_set *set;
 	struct limit_entry *e;
+	pthread_mutex_t *m;
+	size_t s;
 
-	if (entry < 0 || entry >= LIMIT_SETS * LIMIT_WAYS || sets == NULL)
+	if (entry < 0 || entry >= LIMIT_SETS * LIMIT_WAYS || tab == NULL)
 		return;
-	set = &sets[entry / LIMIT_WAYS];
-	e = &set->e[entry % LIMIT_WAYS];
-	if (lock(set) == -1)
+	s = (size_t)entry / LIMIT_WAYS;
+	e = &tab->set[s][entry % LIMIT_WAYS];
+	if ((m = lock(s)) == NULL)
 		return;
-	if (e->count > 0 && e->slot == (uint16_t)my_slot)
+	if (e->count > 0 && e->slot == (uint16_t)my_slot &&
+	    e->epoch == my_epoch)
 		e->count--;
-	pthread_mutex_unlock(&set->lock);
+	pthread_mutex_unlock(m);
 }
 
+/*
+ * The master, when the worker of slot has died: whatever it counted is
+ * gone.  Only the slot's epoch is written; the worker started next in
+ * that slot takes the new one.
+ */
 void
 conn_limit_forget(int slot)
 {
-	size_t s;
-	int i;
-
-	for (s = 0; sets != NULL && s < LIMIT_SETS; s++) {
-		if (lock(&sets[s]) == -1)
-			continue;
-		for (i = 0; i < LIMIT_WAYS; i++)
-			if (sets[s].e[i].slot == (uint16_t)slot)
-				sets[s].e[i].count = 0;
-		pthread_mutex_unlock(&sets[s].lock);
-	}
+	if (tab != NULL && slot >= 0 && slot < SB_SLOTS)
+		__atomic_add_fetch(&tab->epoch[slot], 1, __ATOMIC_RELEASE);
 }

@@ -34,8 +34,7 @@ scoreboard_init(void)
 		log_warn("scoreboard: mmap %zu bytes", sizeof(*sb));
 		return -1;
 	}
-	sb = p;
-	memset(sb, 0, sizeof(*sb));
+	sb = p;		/* anonymous memory comes zeroed */
 	/* Pages are only touched for rows in use: reserve no swap. */
 	p = mmap(NULL, sizeof(*sbconn) * SB_SLOTS * SB_CONN_ROWS,
 	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,

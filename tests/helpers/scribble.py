@@ -17,6 +17,19 @@ import struct
 import sys
 
 
+def aligned(data, find):
+    """Offsets of the aligned 32-bit words of data equal to one of find."""
+    hits = []
+    for v in find:
+        pat = struct.pack("<i", v)
+        pos = data.find(pat)
+        while pos != -1:
+            if pos % 4 == 0:
+                hits.append(pos)
+            pos = data.find(pat, pos + (4 if pos % 4 == 0 else 1))
+    return sorted(hits)
+
+
 def main():
     pid = int(sys.argv[1])
     value = int(sys.argv[2])
@@ -37,8 +50,7 @@ def main():
                 continue
             mem.seek(lo)
             data = mem.read(hi - lo)
-            hits = [off for off in range(0, len(data) - 3, 4)
-                    if every or struct.unpack_from("<i", data, off)[0] in find]
+            hits = [] if every else aligned(data, find)
             if "w" not in perms:
                 # The view: try to forge its first pid (or its first word).
                 mem.seek(lo + (hits[0] if hits else 0))

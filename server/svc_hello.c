@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "conn.h"
+#include "hello_frame.h"
 #include "service.h"
 
 /* Expand the reply template around msg into out; the length, or -1. */
@@ -58,12 +59,6 @@ hello_reply_room(const char *tmpl, size_t msglen)
 	return n;
 }
 
-/* A partial message, kept only while one is pending. */
-struct hello {
-	size_t	 len;
-	char	 buf[];		/* max_line + 2 */
-};
-
 /* Answer one message: 0, or -1 to close. */
 static int
 hello_message(struct conn *c, const char *msg, size_t len, const char *eol)
@@ -102,8 +97,13 @@ hello_too_long(struct conn *c)
 static void
 hello_forget(struct conn *c)
 {
-	free(c->priv);
-	c->priv = NULL;
+	struct hello_frame *f = c->priv;
+
+	if (f != NULL) {
+		hello_frame_free(f);
+		free(f);
+		c->priv = NULL;
+	}
 }
 
 static int
@@ -127,66 +127,52 @@ hello_start(struct conn *c)
 	return rc;
 }
 
+/* What the framing said: 1 more to take, 0 done, -1 to close. */
+static int
+hello_event(struct conn *c, enum hello_event ev, const struct hello_msg *m)
+{
+	switch (ev) {
+	case HELLO_MESSAGE:
+		return hello_message(c, m->text, m->len, m->eol) == -1 ? -1 : 1;
+	case HELLO_TOO_LONG:
+		return hello_too_long(c);
+	case HELLO_NOMEM:
+		conn_set_result(c, "error");
+		return -1;
+	case HELLO_MORE:
+		break;
+	}
+	return 0;
+}
+
 /*
- * Lines are answered as they complete; what is left of a line waits in a
- * buffer of max_line + 2 bytes, allocated only while something waits.
+ * Lines are answered as they complete (server/hello_frame.c frames them);
+ * what is left of a line waits in a buffer of max_line + 1 bytes, held
+ * only while something waits.
  */
 static int
 hello_input(struct conn *c, const char *data, size_t len)
 {
-	struct hello *h = c->priv;
-	size_t max = c->svc->max_line, i, start = 0, end, piece;
-	const char *eol, *line;
+	struct hello_frame *f = c->priv;
+	struct hello_msg m;
+	int rc = 0;
 
-	for (i = 0; i < len && !c->close_after; i++) {
-		if (data[i] != '\n')
-			continue;
-		if (h != NULL && h->len > 0) {
-			/* The start of this line came earlier. */
-			piece = i - start;
-			if (h->len + piece > max + 1)
-				return hello_too_long(c);
-			memcpy(h->buf + h->len, data + start, piece);
-			h->len += piece;
-			line = h->buf;
-			end = h->len;
-		} else {
-			line = data + start;
-			end = i - start;
-		}
-		eol = "\n";
-		if (end > 0 && line[end - 1] == '\r') {
-			end--;
-			eol = "\r\n";
-		}
-		if (end > max)
-			return hello_too_long(c);
-		if (hello_message(c, line, end, eol) == -1)
-			return -1;
-		if (h != NULL)
-			h->len = 0;
-		start = i + 1;
-	}
-	if (c->close_after || start == len) {
-		if (h != NULL && h->len == 0)
-			hello_forget(c);
-		return 0;
-	}
-	/* A partial line: keep it (a request has begun). */
-	piece = len - start;
-	if (h == NULL) {
-		if ((h = malloc(sizeof(*h) + max + 2)) == NULL) {
+	if (f == NULL) {
+		if ((f = malloc(sizeof(*f))) == NULL) {
 			conn_set_result(c, "error");
 			return -1;
 		}
-		h->len = 0;
-		c->priv = h;
+		(void)hello_frame_init(f, c->svc->max_line);
+		c->priv = f;
 	}
-	if (h->len + piece > max + 1)
-		return hello_too_long(c);
-	memcpy(h->buf + h->len, data + start, piece);
-	h->len += piece;
-	conn_request_begin(c);
+	while (!c->close_after &&
+	    (rc = hello_event(c, hello_frame_take(f, &data, &len, &m), &m)) > 0)
+		;
+	if (rc < 0)
+		return -1;
+	if (!c->close_after && hello_frame_pending(f) > 0)
+		conn_request_begin(c);	/* a message has begun */
+	hello_frame_idle(f);
 	return 0;
 }
 
@@ -197,16 +183,15 @@ hello_input(struct conn *c, const char *data, size_t len)
 static int
 hello_idle(struct conn *c)
 {
-	struct hello *h = c->priv;
+	struct hello_frame *f = c->priv;
+	struct hello_msg m;
 	int rc;
 
-	if (h == NULL || h->len == 0 || c->close_after)
+	if (f == NULL || c->close_after)
 		return 0;
-	if (h->len > c->svc->max_line)
-		return hello_too_long(c);
-	rc = hello_message(c, h->buf, h->len, "");
-	hello_forget(c);
-	return rc;
+	rc = hello_event(c, hello_frame_flush(f, &m), &m);
+	hello_frame_idle(f);
+	return rc < 0 ? -1 : 0;
 }
 
 static ssize_t

@@ -27,6 +27,8 @@ const struct cmd_flag cmd_flags[] = {
 	{ .bit = CMD_FL_WATCH, .name = "--watch", .value = "SECONDS",
 	    .min = 0.1, .max = 3600, .dflt = 2, .local = 1,
 	    .help = "draw it again every SECONDS (0.1 to 3600, default 2)" },
+	{ .bit = CMD_FL_CONNECTIONS, .name = "--connections",
+	    .help = "also every connection the workers hold" },
 };
 const size_t cmd_nflags = sizeof(cmd_flags) / sizeof(cmd_flags[0]);
 
@@ -39,7 +41,8 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 	    "is netd alive" },
 	[CMD_VERSION] = { "version", CMD_ARG_NONE, 0, CMD_READ, 0, 0,
 	    "netd's and netctl's versions" },
-	[CMD_STATUS] = { "status", CMD_ARG_NONE, CMD_FL_WATCH, CMD_READ, 0, 0,
+	[CMD_STATUS] = { "status", CMD_ARG_NONE,
+	    CMD_FL_WATCH | CMD_FL_CONNECTIONS, CMD_READ, 0, 0,
 	    "pool, listeners and workers" },
 	[CMD_CONFIG] = { "config", CMD_ARG_NONE, 0, CMD_READ, 0, 0,
 	    "the configuration in effect" },

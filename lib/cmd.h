@@ -48,6 +48,7 @@ enum cmd_side {
 #define CMD_FL_DRY_RUN		0x01u
 #define CMD_FL_GRACEFUL		0x02u
 #define CMD_FL_WATCH		0x04u
+#define CMD_FL_CONNECTIONS	0x08u
 
 #define CMD_ARGS_MAX		8	/* words in a request line */
 #define CMD_SCALE_MAX		512	/* NETD_MAX_WORKERS (asserted in cmd.c) */

@@ -47,6 +47,11 @@ struct service_conf {
 	size_t		 nallow;
 	int		 udp_rate;	/* replies/s per source, 0 = no limit */
 	int		 max_connections; /* per service, 0 = no limit */
+	int		 max_per_source;  /* per client address, 0 = no limit */
+	int		 request_timeout_ms; /* a message or head, 0 = none */
+	int		 keepalive_timeout_ms; /* http: between requests */
+	int		 keepalive_requests;   /* http: per connection */
+	uint64_t	 min_rate;	/* upload body, bytes/s; 0 = none */
 	char		*dir;		/* upload */
 	uint64_t	 max_size;	/* upload */
 	int		 mode;		/* upload file permissions */
@@ -69,6 +74,7 @@ struct netd_config {
 	int		 max_spare;
 	int		 max_workers;
 	int		 max_requests;
+	int		 worker_connections;
 	char		*user;
 	char		*group;
 	char		*control_socket;

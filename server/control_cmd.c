@@ -104,11 +104,13 @@ cmd_status(struct client *c, const struct cmd_req *req)
 {
 	json_t *doc;
 
-	(void)req;
 	if ((doc = status_json()) == NULL) {
 		reply_error(c, CODE_FAILED, "status: out of memory");
 		return;
 	}
+	if (req->flags & CMD_FL_CONNECTIONS)
+		json_object_set_new(doc, "connections",
+		    status_connections_json());
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
 }

@@ -15,9 +15,6 @@ hello_frame_init(struct hello_frame *f, size_t max_line)
 {
 	memset(f, 0, sizeof(*f));
 	f->max_line = max_line;
-	/* The longest line, and the CR of its ending. */
-	if ((f->buf = malloc(max_line + 1)) == NULL)
-		return -1;
 	return 0;
 }
 
@@ -46,7 +43,7 @@ message(struct hello_frame *f, int newline, struct hello_msg *m)
 		f->dead = 1;
 		return HELLO_TOO_LONG;
 	}
-	m->text = f->buf;
+	m->text = f->buf != NULL ? f->buf : "";
 	m->len = n;
 	f->taken = 1;
 	return HELLO_MESSAGE;
@@ -71,7 +68,12 @@ hello_frame_take(struct hello_frame *f, const char **data, size_t *len,
 		f->dead = 1;
 		return HELLO_TOO_LONG;
 	}
-	memcpy(f->buf + f->len, *data, n);
+	/* The longest line, and the CR of its ending. */
+	if (n > 0 && f->buf == NULL &&
+	    (f->buf = malloc(f->max_line + 1)) == NULL)
+		return HELLO_NOMEM;
+	if (n > 0)
+		memcpy(f->buf + f->len, *data, n);
 	f->len += n;
 	if (nl != NULL) {
 		*data += n + 1;
@@ -106,4 +108,15 @@ size_t
 hello_frame_pending(const struct hello_frame *f)
 {
 	return f->taken ? 0 : f->len;
+}
+
+void
+hello_frame_idle(struct hello_frame *f)
+{
+	if (hello_frame_pending(f) > 0)
+		return;
+	free(f->buf);
+	f->buf = NULL;
+	f->len = 0;
+	f->taken = 0;
 }

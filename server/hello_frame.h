@@ -3,7 +3,8 @@
  * at most max_line bytes, or, when the caller says the client has paused
  * (hello_frame_flush), the bytes that came without a newline.  Push
  * bytes in however they were split, take messages out; independent of
- * sockets, it holds at most max_line + 1 bytes.
+ * sockets, it holds at most max_line + 1 bytes, allocated only while a
+ * line is being gathered (hello_frame_idle gives them back).
  */
 #ifndef NETD_HELLO_FRAME_H
 #define NETD_HELLO_FRAME_H
@@ -14,6 +15,7 @@ enum hello_event {
 	HELLO_MORE,		/* every byte taken, no message complete */
 	HELLO_MESSAGE,		/* a message: see struct hello_msg */
 	HELLO_TOO_LONG,		/* a line over max_line: the stream is over */
+	HELLO_NOMEM,		/* no memory to gather a line */
 };
 
 struct hello_msg {
@@ -30,7 +32,7 @@ struct hello_frame {
 	int		 dead;		/* a line was too long */
 };
 
-/* 0, or -1 without memory. */
+/* 0 (no memory is taken until a line must be gathered). */
 int	hello_frame_init(struct hello_frame *f, size_t max_line);
 void	hello_frame_free(struct hello_frame *f);
 /*
@@ -48,5 +50,7 @@ enum hello_event hello_frame_flush(struct hello_frame *f,
 	    struct hello_msg *m);
 /* Bytes gathered without a newline yet. */
 size_t	hello_frame_pending(const struct hello_frame *f);
+/* Nothing pending: give the buffer back (a message taken is forgotten). */
+void	hello_frame_idle(struct hello_frame *f);
 
 #endif

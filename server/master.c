@@ -18,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "conn_limit.h"
 #include "control.h"
 #include "detach.h"
 #include "generation.h"
@@ -309,7 +310,8 @@ master_run(struct generation *g)
 	log_set_level(gen->cfg->log_level);
 	v->master_pid = getpid();
 	v->master_start_ms = realtime_ms();
-	if (udp_guard_init() == -1 || proc_init() == -1 ||
+	if (udp_guard_init() == -1 || conn_limit_init() == -1 ||
+	    proc_init() == -1 ||
 	    master_signals() == -1 || control_open(gen->cfg) == -1 ||
 	    pidfile_create(gen->cfg, gen->cfg->pid_file) == -1) {
 		master_cleanup();

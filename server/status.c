@@ -6,6 +6,7 @@
  * repaired, never a reason to drop the document, and a row a worker
  * scribbled over is read no further than its field.
  */
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -113,6 +114,8 @@ slot_state(const struct sbv_slot *s, int worker_state)
 	return sbv_slot_state_name(s->state);
 }
 
+static uint64_t conns, capacity;	/* of the last workers_json() */
+
 static json_t *
 workers_json(uint64_t now, int counts[N_MAX])
 {
@@ -122,6 +125,7 @@ workers_json(uint64_t now, int counts[N_MAX])
 	const char *st;
 	int i, ws;
 
+	conns = capacity = 0;
 	for (i = 0; i < SB_SLOTS; i++) {
 		s = &sbv->slots[i];
 		if (s->state == SBV_FREE)
@@ -156,8 +160,12 @@ workers_json(uint64_t now, int counts[N_MAX])
 			counts[N_IDLE]++;
 		else
 			counts[N_STARTING]++;
+		conns += SB_LOAD(w->conns);
+		if (s->state == SBV_RUNNING)
+			capacity += SB_LOAD(w->conn_max);
 		o = json_pack("{s:i, s:i, s:i, s:s, s:o, s:o, s:f, s:I, "
-		    "s:I, s:I, s:I, s:I}",
+		    "s:I, s:I, s:I, s:I, s:i, s:i, s:{s:i, s:i, s:i, s:i}, "
+		    "s:{s:I, s:I, s:I}}",
 		    "slot", i, "pid", (int)s->pid,
 		    "generation", (int)s->generation, "state", st,
 		    "service", w->service_name[0] ? TEXT(w->service_name) :
@@ -169,7 +177,19 @@ workers_json(uint64_t now, int counts[N_MAX])
 		    "bytes_in", (json_int_t)w->bytes_in,
 		    "bytes_out", (json_int_t)w->bytes_out,
 		    "wakeups", (json_int_t)w->wakeups,
-		    "accepts", (json_int_t)w->accepts);
+		    "accepts", (json_int_t)w->accepts,
+		    "connections", (int)SB_LOAD(w->conns),
+		    "worker_connections", (int)SB_LOAD(w->conn_max),
+		    "states",
+		    "reading", (int)SB_LOAD(w->conn_states[0]),
+		    "writing", (int)SB_LOAD(w->conn_states[1]),
+		    "keepalive", (int)SB_LOAD(w->conn_states[2]),
+		    "closing", (int)SB_LOAD(w->conn_states[3]),
+		    "refused",
+		    "denied", (json_int_t)SB_LOAD(w->refused[REFUSE_DENIED]),
+		    "busy", (json_int_t)SB_LOAD(w->refused[REFUSE_BUSY]),
+		    "per_source",
+		    (json_int_t)SB_LOAD(w->refused[REFUSE_SOURCE]));
 		if (o == NULL)
 			continue;
 		if (s->state == SBV_DRAINING)
@@ -194,7 +214,7 @@ status_json(void)
 		    TEXT(sbv->reload_msg));
 	doc = json_pack("{s:{s:s, s:i, s:s, s:f, s:o, s:o, s:i, s:o, s:I, "
 	    "s:I}, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
-	    "s:i, s:i, s:I}, s:o, s:o, s:o}",
+	    "s:i, s:i, s:I, s:I, s:I}, s:o, s:o, s:o}",
 	    "netd",
 	    "version", NETD_VERSION,
 	    "pid", (int)sbv->master_pid,
@@ -220,8 +240,70 @@ status_json(void)
 	    "max_spare", sbv->max_spare,
 	    "max_workers", sbv->max_workers,
 	    "stalls", (json_int_t)sbv->stalls,
+	    "connections", (json_int_t)conns,
+	    "capacity", (json_int_t)capacity,
 	    "listeners", listeners_json(),
 	    "services", services_json(),
 	    "workers", workers);
 	return doc;
+}
+
+static const char *const conn_states[SB_CONN_STATES] = {
+	"reading", "writing", "keepalive", "closing",
+};
+
+json_t *
+status_connections_json(void)
+{
+	json_t *arr = json_array(), *o;
+	const struct sb_conn *c;
+	const struct sbv_slot *s;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	uint64_t now = realtime_ms();
+	char peer[PEER_TEXT_MAX];
+	const char *svc;
+	uint32_t hw, r;
+	int i;
+
+	for (i = 0; i < SB_SLOTS; i++) {
+		s = &sbv->slots[i];
+		if (s->state == SBV_FREE || s->pid == 0)
+			continue;
+		/* Only the rows it used: the rest of the table is untouched. */
+		hw = SB_LOAD(sb->workers[i].table_hw);
+		if (hw > SB_CONN_ROWS)
+			hw = SB_CONN_ROWS;
+		for (r = 0; r < hw; r++) {
+			c = &sbconn[(size_t)i * SB_CONN_ROWS + r];
+			if (!c->in_use)
+				continue;
+			memset(&ss, 0, sizeof(ss));
+			ss.ss_family = c->family;
+			if (c->family == AF_INET) {
+				memcpy(&s4->sin_addr, c->addr, 4);
+				s4->sin_port = htons(c->port);
+			} else if (c->family == AF_INET6) {
+				memcpy(&s6->sin6_addr, c->addr, 16);
+				s6->sin6_port = htons(c->port);
+			}
+			sockaddr_format((struct sockaddr *)&ss, sizeof(ss),
+			    peer, sizeof(peer));
+			svc = c->service < SB_SERVICES &&
+			    sbv->services[c->service].in_use ?
+			    sbv->services[c->service].name : "?";
+			o = json_pack("{s:i, s:i, s:s, s:s, s:s, s:f, s:I, s:I}",
+			    "slot", i, "pid", (int)s->pid, "service", svc,
+			    "peer", peer, "state", c->state < SB_CONN_STATES ?
+			    conn_states[c->state] : "?",
+			    "for", c->since_ms && now > c->since_ms ?
+			    (double)(now - c->since_ms) / 1000 : 0.0,
+			    "bytes_in", (json_int_t)c->bytes_in,
+			    "bytes_out", (json_int_t)c->bytes_out);
+			if (o != NULL)
+				json_array_append_new(arr, o);
+		}
+	}
+	return arr;
 }

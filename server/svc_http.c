@@ -3,9 +3,11 @@
  * the status page (HTML, what `netctl status` shows), "/status" the status
  * document (JSON, as the control socket's status), "/metrics" Prometheus
  * text.  Connections are kept alive (HTTP/1.1, unless "Connection: close";
- * HTTP/1.0 closes).  A request head (request line and headers) must fit in
- * HTTP_HEAD_MAX bytes and arrive within idle_timeout; the target is at most
- * HTTP_URI_MAX bytes (http_parse.c reads heads).  Errors: 400 malformed or
+ * HTTP/1.0 closes; keepalive_timeout between requests, keepalive_requests
+ * per connection), pipelined requests answered in order.  A request head
+ * (request line and headers) must fit in HTTP_HEAD_MAX bytes and arrive
+ * within request_timeout of its first byte; the target is at most
+ * HTTP_URI_MAX bytes (http_parse.c reads heads, as they arrive).  Errors: 400 malformed or
  * an ambiguous body length, 404, 405 (Allow: GET, HEAD), 408, 414, 431,
  * 505.  Responses are built whole, then written with one call.
  */
@@ -292,7 +294,7 @@ respond(struct conn *c, struct response *r, int head, int close)
 		free(out);
 		return -1;
 	}
-	rc = conn_write(c, out, outlen);
+	rc = conn_send(c, out, outlen);
 	free(out);
 	return rc;
 }
@@ -309,73 +311,169 @@ failure(int status)
 	return "bad request";
 }
 
-static void
-http_stream(struct conn *c)
-{
-	struct http_parser p;
-	struct http_request req;
-	struct response r;
-	uint64_t deadline;
-	int64_t left;
-	ssize_t n;
-	size_t room;
-	char *space;
-	int status;
+/*
+ * A connection's requests: the parser holds a head being read (and
+ * pipelined bytes after it); what a read brought beyond its room waits in
+ * rest, behind answers the client has not taken yet.  Kept only while
+ * something is pending.
+ */
+struct http {
+	struct http_parser	 p;
+	char			*rest;
+	size_t			 restlen;
+};
 
-	http_parser_init(&p);
-	for (;;) {
-		/* One request head, within idle_timeout of waiting for it. */
-		deadline = monotonic_ms() + (uint64_t)c->svc->idle_timeout_ms;
-		while (!http_parser_next(&p, &req)) {
-			space = http_parser_space(&p, &room);
-			left = (int64_t)(deadline - monotonic_ms());
-			if (left <= 0 || (n = conn_read_ms(c, space, room,
-			    (int)left)) == -1) {
-				if (left > 0 && errno != ETIMEDOUT)
-					return;
-				if (http_parser_pending(&p) == 0) {
-					conn_set_result(c, "ok");
-					return;
-				}
-				memset(&r, 0, sizeof(r));
-				r.status = 408;
-				(void)respond(c, &r, 0, 1);
-				free(r.body);
-				conn_set_result(c, failure(r.status));
-				return;
-			}
-			if (n == 0)
-				return;		/* client done */
-			http_parser_added(&p, (size_t)n);
-		}
-		memset(&r, 0, sizeof(r));
-		status = req.status;
-		if (status == 0 && strcmp(req.method, "GET") != 0 &&
-		    strcmp(req.method, "HEAD") != 0)
-			status = 405;
-		if (status == 0 && resource(req.target, &r) == -1)
-			status = 500;
-		if (status != 0) {
-			free(r.body);
-			memset(&r, 0, sizeof(r));
-			r.status = status;
-			if (status != 404 && status != 405)
-				req.close = 1;
-		}
-		if (respond(c, &r, req.head, req.close) == -1) {
-			free(r.body);
-			return;
-		}
+static void
+http_forget(struct conn *c)
+{
+	struct http *h = c->priv;
+
+	if (h != NULL)
+		free(h->rest);
+	free(h);
+	c->priv = NULL;
+}
+
+/* Answer one request head; 0, or -1 to close now. */
+static int
+http_answer(struct conn *c, struct http_request *req)
+{
+	struct response r;
+	int status = req->status;
+
+	memset(&r, 0, sizeof(r));
+	if (status == 0 && strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0)
+		status = 405;
+	if (status == 0 && resource(req->target, &r) == -1)
+		status = 500;
+	if (status != 0) {
 		free(r.body);
-		if (req.close) {
-			if (status >= 400)
-				conn_set_result(c, failure(status));
-			return;
-		}
+		memset(&r, 0, sizeof(r));
+		r.status = status;
+		if (status != 404 && status != 405)
+			req->close = 1;
 	}
+	/* The last request a connection may make says so. */
+	if (c->requests + 1 >= (uint64_t)c->svc->keepalive_requests)
+		req->close = 1;
+	conn_request_end(c);
+	if (respond(c, &r, req->head, req->close) == -1) {
+		free(r.body);
+		return -1;
+	}
+	free(r.body);
+	if (req->close) {
+		if (status >= 400)
+			conn_set_result(c, failure(status));
+		conn_close_after(c);
+	}
+	return 0;
+}
+
+/* Move what waits in rest into the parser, as far as it has room. */
+static void
+http_refill(struct http *h)
+{
+	size_t n;
+
+	if (h->restlen == 0)
+		return;
+	n = http_parser_push(&h->p, h->rest, h->restlen);
+	memmove(h->rest, h->rest + n, h->restlen - n);
+	h->restlen -= n;
+}
+
+/* Answer the complete heads, in order, while the client takes answers. */
+static int
+http_serve(struct conn *c)
+{
+	struct http *h = c->priv;
+	struct http_request req;
+
+	while (h != NULL && !c->close_after && !c->paused) {
+		http_refill(h);
+		if (!http_parser_next(&h->p, &req))
+			break;
+		if (http_answer(c, &req) == -1)
+			return -1;
+	}
+	if (h == NULL || c->close_after)
+		return 0;
+	if (http_parser_pending(&h->p) > 0 || h->restlen > 0) {
+		conn_request_begin(c);	/* a head has begun */
+		return 0;
+	}
+	/* Nothing pending: between requests. */
+	http_forget(c);
+	conn_set_state(c, CONN_KEEPALIVE);
+	conn_rearm(c);
+	return 0;
+}
+
+static int
+http_input(struct conn *c, const char *data, size_t len)
+{
+	struct http *h = c->priv;
+	size_t n = 0;
+	char *nr;
+
+	if (c->close_after)
+		return 0;
+	if (c->state == CONN_KEEPALIVE)
+		conn_set_state(c, CONN_READING);
+	if (h == NULL) {
+		if ((h = calloc(1, sizeof(*h))) == NULL) {
+			conn_set_result(c, "error");
+			return -1;
+		}
+		http_parser_init(&h->p);
+		c->priv = h;
+	}
+	if (h->restlen == 0)
+		n = http_parser_push(&h->p, data, len);
+	if (n < len) {
+		/* At most a read more than the head: what waits behind. */
+		if ((nr = realloc(h->rest, h->restlen + len - n)) == NULL) {
+			conn_set_result(c, "error");
+			return -1;
+		}
+		h->rest = nr;
+		memcpy(h->rest + h->restlen, data + n, len - n);
+		h->restlen += len - n;
+	}
+	return http_serve(c);
+}
+
+/* Answers went out: heads that waited behind them may go on. */
+static int
+http_flushed(struct conn *c)
+{
+	return http_serve(c);
+}
+
+/* A head begun and not finished in time gets 408; idle ones just close. */
+static int
+http_timeout(struct conn *c, int which)
+{
+	struct http *h = c->priv;
+	struct response r;
+
+	if (which == TMO_KEEPALIVE || h == NULL ||
+	    (http_parser_pending(&h->p) == 0 && h->restlen == 0))
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.status = 408;
+	(void)respond(c, &r, 0, 1);
+	free(r.body);
+	conn_set_result(c, failure(408));
+	return 0;
 }
 
 const struct service_type svc_http = {
 	.type = SVC_HTTP,
-	.serve_stream = http_stream,
+	.input = http_input,
+	.flushed = http_flushed,
+	.timeout = http_timeout,
+	.finish = http_forget,
 };

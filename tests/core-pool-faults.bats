@@ -41,6 +41,7 @@ serving() {
 
 @test "a burst of 40 held clients: the pool doubles its spare spawns (4, 5, 7, 11, 19, 35, ...)" {
 	netd_pool hello workers=4 min_spare=2 max_spare=64 max_workers=64 \
+	    worker_connections=1 \
 	    shutdown_timeout=2s
 	PORT=$(port_of tcp hello)
 	bg burst python3 "$HELPERS/burst_client.py" 127.0.0.1 "$PORT" 40 \

@@ -48,6 +48,9 @@ run(const uint8_t *data, size_t size, size_t max_line, enum split how,
 		if (how == PAUSES && (ev = hello_frame_flush(&f, &m)) ==
 		    HELLO_MESSAGE)
 			record(t, &m, max_line);
+		/* As the server does after each read: nothing pending, the
+		 * buffer goes back. */
+		hello_frame_idle(&f);
 		if (ev == HELLO_TOO_LONG)
 			break;
 	}

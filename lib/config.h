@@ -74,6 +74,11 @@ struct netd_config {
 	int		 max_spare;
 	int		 max_workers;
 	int		 max_requests;
+	int		 max_requests_jitter;	/* each worker: + 0..this */
+	int		 max_age_ms;		/* 0: never recycled by age */
+	int		 max_age_jitter_ms;
+	uint64_t	 max_rss;		/* bytes; 0: no limit */
+	uint64_t	 max_rss_jitter;
 	int		 worker_connections;
 	char		*user;
 	char		*group;

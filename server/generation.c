@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "bind_why.h"
 #include "generation.h"
 #include "log.h"
 #include "privs.h"
@@ -214,7 +215,7 @@ listeners_build(struct generation *g, const struct generation *prev,
 	const struct service_conf *svc;
 	struct listener *l;
 	size_t i, j, k, total = 0;
-	char *taken = NULL, err[512];
+	char *taken = NULL, err[512], why[512];
 
 	for (i = 0; i < cfg->nservices; i++)
 		total += cfg->services[i].nlistens;
@@ -255,9 +256,13 @@ listeners_build(struct generation *g, const struct generation *prev,
 				continue;
 			}
 			if (listener_open(l, err, sizeof(err)) == -1) {
+				if (!bind_why_explain(cfg, &l->addr, errno,
+				    why, sizeof(why)))
+					why[0] = '\0';
 				report_add(rep, "%s:%d: key 'listen': cannot "
-				    "listen on %s", cfg->path,
-				    svc->listen_lines[j], err);
+				    "listen on %s%s%s", cfg->path,
+				    svc->listen_lines[j], err,
+				    why[0] != '\0' ? ": " : "", why);
 				goto fail;
 			}
 			g->nls++;

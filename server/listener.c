@@ -51,7 +51,7 @@ int
 listener_open(struct listener *l, char *err, size_t errlen)
 {
 	struct listen_addr *a = &l->addr;
-	int fd, on = 1, type, family = a->ss.ss_family;
+	int fd, on = 1, type, family = a->ss.ss_family, saved;
 	socklen_t len = sizeof(a->ss);
 
 	err[0] = '\0';
@@ -87,9 +87,11 @@ listener_open(struct listener *l, char *err, size_t errlen)
 	l->fd = fd;
 	return 0;
 fail:
+	saved = errno;
 	if (err[0] == '\0')
 		snprintf(err, errlen, "%s: %s", a->text, strerror(errno));
 	close(fd);
+	errno = saved;		/* for the caller's explanation */
 	return -1;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bind_why.h"
 #include "config.h"
 #include "detach.h"
 #include "log.h"
@@ -43,6 +44,14 @@ print_errors(const struct report *rep, int plain)
 			log_print(LOG_LVL_ERR, "%s", rep->lines[i]);
 		else
 			log_errx("%s", rep->lines[i]);
+}
+
+/* A -t warning, as FILE:LINE: key 'listen': warning: ... */
+static void
+warn_line(const char *file, int line, const char *msg)
+{
+	log_print(LOG_LVL_WARNING, "%s:%d: key 'listen': warning: %s", file,
+	    line, msg);
 }
 
 int
@@ -96,6 +105,8 @@ main(int argc, char *argv[], char *envp[])
 			report_free(&rep);
 			return 1;
 		}
+		/* Valid, but this user could not bind it: say so now. */
+		(void)bind_why_check(g->cfg, warn_line);
 		printf("netd: config %s ok\n", path);
 		generation_free(g);
 		return 0;

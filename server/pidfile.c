@@ -90,6 +90,17 @@ netd_alive(pid_t pid)
 	return strcmp(base, "netd") == 0 || strncmp(buf, "netd:", 5) == 0;
 }
 
+pid_t
+pidfile_other(const char *path)
+{
+	pid_t pid;
+
+	if (path == NULL || (pid = pidfile_read(path)) <= 0 ||
+	    !netd_alive(pid))
+		return 0;
+	return pid;
+}
+
 int
 pidfile_create(const struct netd_config *cfg, const char *path)
 {

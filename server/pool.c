@@ -22,6 +22,7 @@
 #include "log.h"
 #include "pool.h"
 #include "proc.h"
+#include "recycle.h"
 #include "scoreboard.h"
 #include "worker.h"
 
@@ -55,6 +56,10 @@ struct slot {
 	uint64_t	 retry_at;	/* monotonic */
 	uint64_t	 retry_wall;
 	char		 last_exit[96];
+	struct recycle_limits limits;	/* rolled at its start */
+	int		 recycle;	/* leaving for this reason */
+	int		 quit_pending;	/* recycled: QUIT once replaced */
+	uint64_t	 quit_by;	/* ... or by then (monotonic) */
 };
 
 static struct slot slots[SB_SLOTS];
@@ -64,6 +69,8 @@ static int target;		/* base size: workers, or what scale set */
 static int spawn_rate = 1;	/* spare spawns per tick, doubling */
 static uint64_t last_tick;
 static uint64_t stalls;		/* workers killed as stalled, ever */
+static uint64_t recycled[RECYCLE_NREASONS];	/* by reason, ever */
+static uint64_t last_measure;	/* age and rss looked at (monotonic) */
 static struct worker_args spawn_args;
 
 static uint32_t
@@ -105,6 +112,18 @@ slot_backoff(struct slot *s, uint64_t now)
 	s->retry_wall = realtime_ms() + s->delay;
 }
 
+/* A recycled worker has left: said, counted, kept as its slot's last exit. */
+static void
+recycle_done(struct slot *s, int reason, uint64_t lived)
+{
+	recycled[reason]++;
+	snprintf(s->last_exit, sizeof(s->last_exit), "recycled (%s)",
+	    recycle_name(reason));
+	log_info("worker %d (pid %d, generation %u) recycled (%s) after %.1fs",
+	    (int)(s - slots), (int)s->pid, s->generation, recycle_name(reason),
+	    (double)lived / 1000);
+}
+
 /*
  * A worker that dies after it began serving dies of something a request
  * did (a crash, the OOM killer): its slot backs off, but the pool starts
@@ -125,6 +144,8 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	strlcpy(s->last_exit, why, sizeof(s->last_exit));
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	unexpected = WIFSIGNALED(status) && WTERMSIG(status) != sent;
+	if (s->recycle != RECYCLE_NONE && !unexpected && code <= 0)
+		recycle_done(s, s->recycle, lived);
 	if (s->state == SLOT_DRAINING || s->retiring ||
 	    s->generation != current()) {
 		if (unexpected || (code != 0 && code != -1))
@@ -138,6 +159,8 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	}
 	if (code == WORKER_EXIT_OK) {
 		/* Recycled after max_requests: replace at once. */
+		if (SB_LOAD(sb->workers[idx].recycle) == RECYCLE_REQUESTS)
+			recycle_done(s, RECYCLE_REQUESTS, lived);
 		slot_free(s);
 		s->fails = 0;
 		return;
@@ -198,8 +221,12 @@ slot_start(int idx)
 	int id;
 
 	scoreboard_worker_reset(idx);
+	recycle_roll(gen->cfg, &s->limits);
+	s->recycle = RECYCLE_NONE;
+	s->quit_pending = 0;
 	spawn_args.slot = idx;
 	spawn_args.gen = gen;
+	spawn_args.max_requests = s->limits.requests;
 	if ((id = proc_spawn(worker_start, &spawn_args)) == -1) {
 		log_warn("fork worker %d", idx);
 		sb->workers[idx].state = SB_EMPTY;
@@ -539,6 +566,87 @@ check_stalls(uint64_t now)
 	}
 }
 
+/* Leave now, finishing its connections within shutdown_timeout. */
+static void
+slot_drain(struct slot *s, uint64_t now)
+{
+	s->state = SLOT_DRAINING;
+	s->quit_pending = 0;
+	s->drain_ms = gen->cfg->shutdown_timeout_ms;
+	s->deadline = now + (uint64_t)s->drain_ms;
+	s->deadline_wall = realtime_ms() + (uint64_t)s->drain_ms;
+}
+
+/*
+ * Workers due for recycling: max_requests, which a worker counts and
+ * says in its row (it is leaving already), or its max_age or max_rss,
+ * which the master measures itself (the size once a second).  Such a worker no
+ * longer counts toward the pool, so pool_maintain starts its
+ * replacement at once; it is asked to leave when no worker of the
+ * serving generation is still starting (recycle_quit), so that capacity
+ * never dips.
+ */
+static void
+recycle_check(uint64_t now)
+{
+	struct slot *s;
+	char why[96];
+	int i, st, reason, measure = now - last_measure >= 1000;
+
+	if (measure)
+		last_measure = now;
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
+		if (s->state != SLOT_RUNNING || s->retiring ||
+		    s->generation != current())
+			continue;
+		st = scoreboard_worker_state(i);
+		if (st != SB_IDLE && st != SB_BUSY)
+			continue;
+		/* One with no connection left exits now: its slot respawns. */
+		if (SB_LOAD(sb->workers[i].recycle) == RECYCLE_REQUESTS &&
+		    SB_LOAD(sb->workers[i].conns) > 0) {
+			reason = RECYCLE_REQUESTS;
+			snprintf(why, sizeof(why), "served %llu, finishing",
+			    (unsigned long long)SB_LOAD(sb->workers[i].requests));
+		} else if ((reason = recycle_due(&s->limits, now - s->started,
+		    measure && s->limits.rss > 0 ? proc_rss(s->proc) : 0,
+		    why, sizeof(why))) == RECYCLE_NONE)
+			continue;
+		s->retiring = 1;
+		s->recycle = reason;
+		s->quit_pending = 1;
+		s->quit_by = now + RECYCLE_WAIT_MS;
+		if (reason == RECYCLE_REQUESTS)
+			slot_drain(s, now);	/* no QUIT: it is leaving */
+		log_info("worker %d (pid %d, generation %u) recycling: %s (%s); "
+		    "starting its replacement", i, (int)s->pid, s->generation,
+		    recycle_name(reason), why);
+	}
+}
+
+/* Recycled workers whose replacements have started: ask them to leave. */
+static void
+recycle_quit(uint64_t now)
+{
+	struct slot *s;
+	int i, starting = 0;
+
+	for (i = 0; i < nslots; i++)
+		if (slots[i].state == SLOT_RUNNING && !slots[i].retiring &&
+		    slots[i].generation == current() &&
+		    scoreboard_worker_state(i) == SB_STARTING)
+			starting = 1;
+	for (i = 0; i < nslots; i++) {
+		s = &slots[i];
+		if (s->state != SLOT_RUNNING || !s->quit_pending ||
+		    (starting && now < s->quit_by))
+			continue;
+		slot_drain(s, now);
+		slot_signal(s, SIGQUIT);
+	}
+}
+
 void
 pool_maintain(void)
 {
@@ -550,6 +658,7 @@ pool_maintain(void)
 		return;
 	max = gen->cfg->max_workers;
 	check_stalls(now);
+	recycle_check(now);
 	for (i = 0; i < nslots; i++) {
 		struct slot *s = &slots[i];
 
@@ -567,6 +676,7 @@ pool_maintain(void)
 			break;
 		live++;
 	}
+	recycle_quit(now);
 	if (!tick)
 		return;
 	last_tick = now;
@@ -610,6 +720,12 @@ pool_next_timeout(void)
 		if (s->state == SLOT_RUNNING &&
 		    scoreboard_worker_state(i) == SB_STARTING)
 			t = now + 10;
+		else if (s->state == SLOT_RUNNING && s->quit_pending)
+			t = now + 10;
+		else if (s->state == SLOT_RUNNING && !s->retiring &&
+		    s->limits.age_ms > 0)
+			t = s->started + s->limits.age_ms > now ?
+			    s->started + s->limits.age_ms : now + 10;
 		else if (s->state == SLOT_BACKOFF)
 			t = s->retry_at;
 		else if (s->state == SLOT_DRAINING)
@@ -631,6 +747,7 @@ pool_publish(void)
 
 	v->target = target;
 	v->stalls = stalls;
+	memcpy(v->recycled, recycled, sizeof(v->recycled));
 	if (gen != NULL) {
 		v->min_spare = gen->cfg->min_spare;
 		v->max_spare = gen->cfg->max_spare;
@@ -663,5 +780,7 @@ pool_publish(void)
 		o->retry_ms = s->retry_wall;
 		o->fails = s->fails;
 		strlcpy(o->last_exit, s->last_exit, sizeof(o->last_exit));
+		o->recycle = s->recycle;
+		o->limits = s->limits;
 	}
 }

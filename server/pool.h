@@ -9,6 +9,7 @@ struct generation;
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		30000
 #define HEALTHY_MS		60000	/* alive this long: failures forgiven */
+#define RECYCLE_WAIT_MS		5000	/* a replacement starting, at most */
 
 /*
  * Serve generation g from now on: its settings apply, the pool goes back

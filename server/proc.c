@@ -193,3 +193,34 @@ proc_describe(int status, int sent, char *buf, size_t len)
 		snprintf(buf, len, "killed by signal %d (%s)%s", sig,
 		    strsignal(sig), WCOREDUMP(status) ? ", core dumped" : "");
 }
+
+/*
+ * Resident bytes of a child, from /proc/PID/statm (pages); 0 if unknown.
+ * Its pid cannot be another's: it leaves the table only when reaped.
+ */
+uint64_t
+proc_rss(int id)
+{
+	char path[64], buf[128];
+	unsigned long long size, res;
+	ssize_t n;
+	long page;
+	int fd;
+
+	if (id < 0 || id >= PROC_MAX || procs[id].pid == 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)procs[id].pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n == -1 && errno == EINTR);
+	(void)close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &res) != 2 ||
+	    (page = sysconf(_SC_PAGESIZE)) <= 0)
+		return 0;
+	return (uint64_t)res * (uint64_t)page;
+}

@@ -3,6 +3,7 @@
 #define NETD_PROC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "scoreboard.h"
@@ -35,5 +36,7 @@ void	proc_describe(int status, int sent, char *buf, size_t len);
 int	proc_life_fd(void);
 /* Live children. */
 int	proc_count(void);
+/* Resident bytes of child id (/proc/PID/statm); 0 if unknown. */
+uint64_t proc_rss(int id);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "recycle.h"
 
 #define SB_SLOTS	(2 * NETD_MAX_WORKERS)	/* room for draining ones */
 /*
@@ -79,6 +80,7 @@ struct sb_worker {
 	uint64_t	 bytes_out;
 	uint64_t	 wakeups;	/* returns from epoll_wait with events */
 	uint64_t	 accepts;	/* connections or datagrams taken */
+	int		 recycle;	/* leaving for this: enum recycle_reason */
 	/* Connections it counts in each service's active: undone if it dies. */
 	uint32_t	 active[SB_SERVICES];
 };
@@ -137,6 +139,8 @@ struct sbv_slot {
 	uint64_t	 retry_ms;	/* backoff: respawn at (wall) */
 	int		 fails;		/* early deaths in a row */
 	char		 last_exit[96];
+	int		 recycle;	/* leaving, why: enum recycle_reason */
+	struct recycle_limits limits;	/* its own, jitter included */
 };
 
 struct sbv_listener {
@@ -159,6 +163,7 @@ struct sb_view {
 	int		 target;
 	int		 min_spare, max_spare, max_workers;
 	uint64_t	 stalls;	/* workers replaced as stalled */
+	uint64_t	 recycled[RECYCLE_NREASONS];	/* by reason */
 	uint64_t	 reloads;
 	uint64_t	 reload_failures;
 	uint64_t	 reload_ms;	/* wall clock of the last reload */

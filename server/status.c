@@ -14,6 +14,7 @@
 #include "config.h"
 #include "io.h"
 #include "log.h"
+#include "recycle.h"
 #include "scoreboard.h"
 #include "status.h"
 #include "utf8.h"
@@ -195,6 +196,7 @@ workers_json(uint64_t now, int counts[N_MAX])
 		if (s->state == SBV_DRAINING)
 			json_object_set_new(o, "deadline",
 			    iso_time(s->deadline_ms));
+		recycle_slot_json(o, s->recycle, &s->limits);
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -245,6 +247,9 @@ status_json(void)
 	    "listeners", listeners_json(),
 	    "services", services_json(),
 	    "workers", workers);
+	if (doc != NULL)
+		json_object_set_new(json_object_get(doc, "pool"), "recycled",
+		    recycle_counts_json(sbv->recycled));
 	return doc;
 }
 

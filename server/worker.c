@@ -41,6 +41,7 @@
 #include "log.h"
 #include "offload.h"
 #include "privs.h"
+#include "recycle.h"
 #include "proc.h"
 #include "scoreboard.h"
 #include "service.h"
@@ -64,6 +65,7 @@ static int leaving;
 static int gone_said;		/* "master is gone" logged */
 static pid_t worker_master;	/* the parent at fork */
 static const struct generation *worker_gen;
+static uint64_t worker_max_requests;	/* its own: jitter included */
 
 /* What an epoll event's pointer points at, for listeners and the pipe. */
 static struct evtag {
@@ -432,16 +434,22 @@ worker_watch_tasks(void)
 	task_watched = 1;
 }
 
-/* Is it time to go: asked to, or served max_requests? */
+/*
+ * Is it time to go: asked to, or served its max_requests (jitter
+ * included)?  Then it says so in its row, so that the master starts its
+ * replacement while it finishes its connections.
+ */
 static int
-worker_done(const struct generation *g)
+worker_done(void)
 {
 	uint64_t served = sb->workers[worker_slot].requests;
 
-	if (!leaving && g->cfg->max_requests > 0 &&
-	    served >= (uint64_t)g->cfg->max_requests) {
+	if (!leaving && worker_max_requests > 0 &&
+	    served >= worker_max_requests) {
 		log_info("worker %d: served %llu requests (max_requests), "
 		    "recycling", worker_slot, (unsigned long long)served);
+		__atomic_store_n(&sb->workers[worker_slot].recycle,
+		    RECYCLE_REQUESTS, __ATOMIC_RELEASE);
 		leaving = 1;
 	}
 	if (!worker_draining && !leaving)
@@ -467,6 +475,7 @@ worker_start(void *arg)
 
 	worker_slot = a->slot;
 	worker_gen = g;
+	worker_max_requests = a->max_requests;
 	worker_master = master;
 	worker_signals();
 	/* The master gone, even while clients hold us: drain. */
@@ -499,7 +508,7 @@ worker_start(void *arg)
 			conn_close_all("stopped");
 			worker_exit(WORKER_EXIT_OK);
 		}
-		if (worker_done(g)) {
+		if (worker_done()) {
 			offload_finish_all();
 			worker_exit(WORKER_EXIT_OK);
 		}

@@ -22,6 +22,7 @@ struct generation;
 struct worker_args {
 	int			 slot;
 	const struct generation	*gen;
+	uint64_t		 max_requests;	/* jitter included; 0: none */
 };
 
 /* The child side of a spawn: arg is a struct worker_args. */

@@ -34,6 +34,7 @@ static ctl_fn *const runners[CMD_COUNT] = {
 	[CMD_SCALE] = do_scale,
 	[CMD_STOP] = do_stop,
 	[CMD_REOPEN] = do_simple,
+	[CMD_WATCH] = ctl_watch,
 	[CMD_HELP] = do_help,
 };
 
@@ -121,50 +122,20 @@ out:
 	return rc;
 }
 
-static volatile sig_atomic_t interrupted;
-
-static void
-on_interrupt(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
 static int
 do_status(const struct cmd_req *req)
 {
-	struct sigaction sa;
-	double secs = req->watch;
 	json_t *r;
-	int rc, watch = (req->flags & CMD_FL_WATCH) != 0;
+	int rc;
 
-	if (!watch) {
-		if ((r = request(wire(req), REQUEST_TIMEOUT_MS, &rc)) == NULL)
-			return rc;
-		if (!opts.json)
-			status_print(r, stdout);
-		json_decref(r);
+	if (req->flags & CMD_FL_WATCH)
+		return status_watch(wire(req), req->watch);
+	if ((r = request(wire(req), REQUEST_TIMEOUT_MS, &rc)) == NULL)
 		return rc;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_interrupt;
-	if (sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1)
-		err(EXIT_FAILED, "sigaction");
-	while (!interrupted) {
-		if (!opts.json)
-			fputs("\033[H\033[2J", stdout);	/* home, clear */
-		if ((r = request(wire(req), REQUEST_TIMEOUT_MS, &rc)) == NULL)
-			return rc;
-		if (!opts.json) {
-			status_print(r, stdout);
-			printf("\n(every %gs; Ctrl-C to quit)\n", secs);
-		}
-		json_decref(r);
-		fflush(stdout);
-		(void)poll(NULL, 0, (int)(secs * 1000));
-	}
-	return EXIT_OK;
+	if (!opts.json)
+		status_print(r, stdout);
+	json_decref(r);
+	return rc;
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,46 +57,100 @@ socket_path(void)
 	return path = NETD_DEFAULT_SOCKET;
 }
 
-static int
-ctl_connect(void)
+/* Say what failed into e, with its exit status: -1 (or NULL) follows. */
+static void
+fail(struct ctl_err *e, int rc, int with_errno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+fail(struct ctl_err *e, int rc, int with_errno, const char *fmt, ...)
+{
+	int saved = errno;
+	size_t n;
+	va_list ap;
+
+	e->rc = rc;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(e->msg);
+	if (with_errno)
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s",
+		    strerror(saved));
+}
+
+int
+ctl_connect_try(struct ctl_err *e)
 {
 	struct sockaddr_un sun;
 	const char *path = socket_path();
-	int fd;
+	int fd, saved;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path))
-		errx(EXIT_USAGE, "socket path too long: %s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		err(EXIT_FAILED, "socket");
+	    sizeof(sun.sun_path)) {
+		fail(e, EXIT_USAGE, 0, "socket path too long: %s", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fail(e, EXIT_FAILED, 1, "socket");
+		return -1;
+	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
 		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
 	switch (errno) {
 	case ENOENT:
-		errx(EXIT_NOT_RUNNING, "netd is not running (no socket at %s)",
-		    path);
+		fail(e, EXIT_NOT_RUNNING, 0, "netd is not running (no socket "
+		    "at %s)", path);
+		break;
 	case ECONNREFUSED:
-		errx(EXIT_NOT_RUNNING, "netd is not running (nothing listens "
-		    "on %s)", path);
+		fail(e, EXIT_NOT_RUNNING, 0, "netd is not running (nothing "
+		    "listens on %s)", path);
+		break;
 	case EACCES:
 	case EPERM:
-		errx(EXIT_DENIED, "permission denied: cannot connect to %s "
-		    "(needs control_group membership)", path);
+		fail(e, EXIT_DENIED, 0, "permission denied: cannot connect to "
+		    "%s (needs control_group membership)", path);
+		break;
 	default:
-		err(EXIT_FAILED, "connect %s", path);
+		fail(e, EXIT_FAILED, 1, "connect %s", path);
 	}
+	return -1;
+}
+
+int
+ctl_open(const char *line, int timeout_ms, struct ctl_err *e)
+{
+	int fd;
+
+	if ((fd = ctl_connect_try(e)) == -1)
+		return -1;
+	if (io_write_all(fd, line, strlen(line), timeout_ms) == -1 ||
+	    io_write_all(fd, "\n", 1, timeout_ms) == -1) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			fail(e, EXIT_FAILED, 0, "netd closed the connection "
+			    "without an answer");
+		else
+			fail(e, EXIT_FAILED, 1, "send to netd");
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 json_t *
-ctl_request(const char *line, int timeout_ms, char **raw)
+ctl_request_try(const char *line, int timeout_ms, char **raw,
+    struct ctl_err *e)
 {
 	struct sigaction sa, oldsa;
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
 	json_error_t jerr;
-	json_t *doc;
+	json_t *doc = NULL;
 	ssize_t n;
 	int fd;
 
@@ -107,49 +162,67 @@ ctl_request(const char *line, int timeout_ms, char **raw)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &oldsa);
-	fd = ctl_connect();
-	if (io_write_all(fd, line, strlen(line), timeout_ms) == -1 ||
-	    io_write_all(fd, "\n", 1, timeout_ms) == -1) {
-		if (errno == EPIPE || errno == ECONNRESET)
-			errx(EXIT_FAILED, "netd closed the connection without "
-			    "an answer");
-		err(EXIT_FAILED, "send to netd");
-	}
+	if ((fd = ctl_open(line, timeout_ms, e)) == -1)
+		goto out;
 	for (;;) {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 8192;
-			if ((nb = realloc(buf, cap)) == NULL)
-				err(EXIT_FAILED, NULL);
+			if ((nb = realloc(buf, cap)) == NULL) {
+				fail(e, EXIT_FAILED, 1, "read from netd");
+				goto out;
+			}
 			buf = nb;
 		}
 		n = io_read(fd, buf + len, cap - len - 1, timeout_ms);
 		if (n == -1) {
 			if (errno == ETIMEDOUT)
-				errx(EXIT_FAILED, "no answer from netd within "
-				    "%ds", timeout_ms / 1000);
-			if (errno == ECONNRESET && len == 0)
-				errx(EXIT_FAILED, "netd closed the connection "
-				    "without an answer");
-			err(EXIT_FAILED, "read from netd");
+				fail(e, EXIT_FAILED, 0, "no answer from netd "
+				    "within %ds", timeout_ms / 1000);
+			else if (errno == ECONNRESET && len == 0)
+				fail(e, EXIT_FAILED, 0, "netd closed the "
+				    "connection without an answer");
+			else
+				fail(e, EXIT_FAILED, 1, "read from netd");
+			goto out;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
-	sigaction(SIGPIPE, &oldsa, NULL);
-	if (len == 0)
-		errx(EXIT_FAILED, "netd closed the connection without an "
-		    "answer");
+	if (len == 0) {
+		fail(e, EXIT_FAILED, 0, "netd closed the connection without "
+		    "an answer");
+		goto out;
+	}
 	buf[len] = '\0';
 	if ((doc = json_loads(buf, 0, &jerr)) == NULL ||
-	    !json_is_object(doc))
-		errx(EXIT_FAILED, "netd sent a reply that is not JSON: %s",
-		    jerr.text);
-	if (raw != NULL)
+	    !json_is_object(doc)) {
+		fail(e, EXIT_FAILED, 0, "netd sent a reply that is not JSON: "
+		    "%s", jerr.text);
+		json_decref(doc);
+		doc = NULL;
+		goto out;
+	}
+	if (raw != NULL) {
 		*raw = buf;
-	else
-		free(buf);
+		buf = NULL;
+	}
+out:
+	if (fd != -1)
+		close(fd);
+	sigaction(SIGPIPE, &oldsa, NULL);
+	free(buf);
+	return doc;
+}
+
+json_t *
+ctl_request(const char *line, int timeout_ms, char **raw)
+{
+	struct ctl_err e;
+	json_t *doc;
+
+	if ((doc = ctl_request_try(line, timeout_ms, raw, &e)) == NULL)
+		errx(e.rc, "%s", e.msg);
 	return doc;
 }
 

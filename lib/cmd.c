@@ -54,6 +54,8 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 	    "stop netd (fast, or let clients finish)" },
 	[CMD_REOPEN] = { "reopen", CMD_ARG_NONE, 0, CMD_ADMIN, 1, 0,
 	    "reopen log files" },
+	[CMD_WATCH] = { "watch", CMD_ARG_NONE, 0, CMD_READ, 0, 0,
+	    "follow the pool's events as they happen" },
 	[CMD_HELP] = { "help", CMD_ARG_TOPIC, 0, CMD_READ, 0, 1,
 	    "the commands, or one command in full" },
 };

@@ -21,6 +21,7 @@ enum cmd_id {
 	CMD_SCALE,
 	CMD_STOP,
 	CMD_REOPEN,
+	CMD_WATCH,
 	CMD_HELP,
 	CMD_COUNT
 };

@@ -91,6 +91,18 @@ client_close(struct client *c)
 }
 
 void
+client_release(struct client *c)
+{
+	free(c->out);
+	c->out = NULL;
+	if (c->pending != NULL)
+		json_decref(c->pending);
+	c->pending = NULL;
+	c->waiting = 0;
+	c->fd = -1;
+}
+
+void
 control_close_all(void)
 {
 	int i;

@@ -30,6 +30,8 @@ struct client {
 
 /* Queue a JSON reply (taking the reference); the connection then closes. */
 void	client_reply(struct client *c, json_t *doc);
+/* Forget a client whose connection another part of the master took. */
+void	client_release(struct client *c);
 /* Reply {"ok": false, "code": code, "error": message}. */
 void	reply_error(struct client *c, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "control_client.h"
 #include "esc.h"
+#include "events.h"
 #include "io.h"
 #include "log.h"
 #include "master.h"
@@ -30,7 +31,7 @@
 typedef void	cmd_fn(struct client *, const struct cmd_req *);
 
 static cmd_fn	cmd_ping, cmd_version, cmd_status, cmd_config, cmd_reload,
-		cmd_scale, cmd_stop, cmd_reopen;
+		cmd_scale, cmd_stop, cmd_reopen, cmd_watch;
 
 /* Indexed by the table's ids; netctl's own commands (help) have none. */
 static cmd_fn *const handlers[CMD_COUNT] = {
@@ -42,6 +43,7 @@ static cmd_fn *const handlers[CMD_COUNT] = {
 	[CMD_SCALE] = cmd_scale,
 	[CMD_STOP] = cmd_stop,
 	[CMD_REOPEN] = cmd_reopen,
+	[CMD_WATCH] = cmd_watch,
 };
 
 /*
@@ -181,7 +183,7 @@ cmd_scale(struct client *c, const struct cmd_req *req)
 		audit(c, "refused");
 		return;
 	}
-	(void)pool_scale(to);
+	(void)pool_scale(to, "scale");
 	client_reply(c, json_pack("{s:b, s:i, s:i}", "ok", 1, "from", from,
 	    "to", to));
 	audit(c, "ok");
@@ -205,6 +207,22 @@ cmd_reopen(struct client *c, const struct cmd_req *req)
 	client_reply(c, json_pack("{s:b, s:s}", "ok", 1, "note",
 	    "logs go to stderr; nothing to reopen"));
 	audit(c, "ok");
+}
+
+/*
+ * The connection becomes a subscriber of the event stream (events.c),
+ * which answers it from then on; its place among the clients is free.
+ */
+static void
+cmd_watch(struct client *c, const struct cmd_req *req)
+{
+	(void)req;
+	if (events_subscribe(c->fd, c->uid, c->pid) == -1) {
+		reply_error(c, CODE_FAILED, "watch: %d watchers already; "
+		    "no room for another", EVENTS_MAX_SUBSCRIBERS);
+		return;
+	}
+	client_release(c);
 }
 
 /*

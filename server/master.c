@@ -21,6 +21,7 @@
 #include "conn_limit.h"
 #include "control.h"
 #include "detach.h"
+#include "events.h"
 #include "generation.h"
 #include "io.h"
 #include "log.h"
@@ -150,11 +151,39 @@ reload_record(int ok, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A reload sets the pool back to the new config's workers: say so when
+ * that changes its size, above all when it undoes a scale (or TTIN/TTOU).
+ */
+static void
+reload_pool_size(const struct netd_config *next, struct report *rep)
+{
+	int from = pool_target(), to = next->workers;
+
+	if (from == to)
+		return;
+	if (from != gen->cfg->workers)
+		report_add(rep, "pool size %d -> %d (workers = %d; the size "
+		    "set by scale is undone)", from, to, to);
+	else
+		report_add(rep, "pool size %d -> %d (workers = %d)", from, to,
+		    to);
+}
+
+static void
+reload_end(int ok, uint32_t from, const struct report *rep)
+{
+	events_emit(EV_RELOAD_END, json_pack("{s:b, s:i, s:i, s:o}", "ok", ok,
+	    "from", (int)from, "to", (int)gen->id, ok ? "changes" : "errors",
+	    report_json(rep)));
+}
+
 int
 master_reload(int dry_run, struct report *rep)
 {
 	struct generation *next, *prev = gen;
-	size_t i;
+	uint32_t from = gen->id;
+	size_t i, k;
 
 	if (stopping) {
 		report_add(rep, "netd is stopping");
@@ -162,23 +191,31 @@ master_reload(int dry_run, struct report *rep)
 	}
 	log_notice("%s configuration %s", dry_run ? "checking" : "reloading",
 	    gen->cfg->path);
+	if (!dry_run)
+		events_emit(EV_RELOAD_START, json_pack("{s:i, s:s}",
+		    "generation", (int)gen->id, "config", gen->cfg->path));
 	next = generation_load(gen->cfg->path, gen, dry_run ? GEN_DRY_RUN : 0,
 	    rep);
 	if (next == NULL) {
 		for (i = 0; i < rep->nlines; i++)
 			log_warnx("%s", rep->lines[i]);
-		if (!dry_run)
+		if (!dry_run) {
 			reload_record(0, "refused: %s", rep->nlines > 0 ?
 			    rep->lines[0] : "error");
+			reload_end(0, from, rep);
+		}
 		log_warnx("reload refused: configuration has errors; still "
 		    "serving generation %u", gen->id);
 		return -1;
 	}
 	if (dry_run) {
+		reload_pool_size(next->cfg, rep);
 		generation_free(next);
 		return 0;
 	}
 	generation_commit(next, prev, rep);
+	k = rep->nlines;
+	reload_pool_size(next->cfg, rep);
 	gen = next;
 	log_set_level(gen->cfg->log_level);
 	pool_configure(gen);
@@ -187,6 +224,9 @@ master_reload(int dry_run, struct report *rep)
 	pool_maintain();
 	reload_record(1, "generation %u -> %u", gen->id - 1, gen->id);
 	log_notice("reloaded: generation %u -> %u", gen->id - 1, gen->id);
+	if (k < rep->nlines)
+		log_notice("reload: %s", rep->lines[k]);
+	reload_end(1, from, rep);
 	return 0;
 }
 
@@ -208,6 +248,8 @@ master_stop(int graceful)
 		    (uint64_t)gen->cfg->shutdown_timeout_ms + STOP_GRACE_MS;
 	}
 	stopping = how;
+	events_emit(EV_STOP, json_pack("{s:s, s:i}", "how", graceful ?
+	    "graceful" : "fast", "workers", pool_running()));
 	pool_stop(graceful, gen->cfg->shutdown_timeout_ms);
 	/* The master stops listening at once; workers keep their copies. */
 	for (i = 0; i < gen->nls; i++)
@@ -242,7 +284,7 @@ master_handle_signal(int sig)
 	case SIGTTOU:
 		if (!stopping)
 			(void)pool_scale(pool_target() +
-			    (sig == SIGTTIN ? 1 : -1));
+			    (sig == SIGTTIN ? 1 : -1), "signal");
 		break;
 	}
 }
@@ -270,22 +312,25 @@ master_cleanup(void)
 	generation_free(gen);
 	gen = NULL;
 	control_close_all();
+	events_close_all();
 }
 
 /* The loop's wait: signals, control clients, the pool's next deadline. */
 static void
 master_wait(void)
 {
-	struct pollfd pfd[CONTROL_MAX_CLIENTS + 2];
+	struct pollfd pfd[CONTROL_MAX_CLIENTS + EVENTS_MAX_SUBSCRIBERS + 2];
 	unsigned char sigs[64];
 	int n, timeout;
-	nfds_t npfd;
+	nfds_t npfd, nctl;
 	ssize_t r;
 
 	timeout = pool_next_timeout();
 	pfd[0].fd = sigpipe[0];
 	pfd[0].events = POLLIN;
-	npfd = 1 + control_pollfds(&pfd[1], CONTROL_MAX_CLIENTS + 1, &timeout);
+	nctl = control_pollfds(&pfd[1], CONTROL_MAX_CLIENTS + 1, &timeout);
+	npfd = 1 + nctl + events_pollfds(&pfd[1 + nctl],
+	    EVENTS_MAX_SUBSCRIBERS);
 	n = poll(pfd, npfd, timeout);
 	if (n == -1) {
 		if (errno != EINTR)
@@ -296,8 +341,11 @@ master_wait(void)
 		while ((r = read(sigpipe[0], sigs, sizeof(sigs))) > 0)
 			for (ssize_t i = 0; i < r; i++)
 				master_handle_signal(sigs[i]);
-	if (n > 0)
-		control_handle(&pfd[1], npfd - 1);
+	if (n > 0) {
+		/* Subscribers first: a client made one must not be seen twice. */
+		events_handle(&pfd[1 + nctl], npfd - 1 - nctl);
+		control_handle(&pfd[1], nctl);
+	}
 }
 
 int

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "conn_limit.h"
+#include "events.h"
 #include "generation.h"
 #include "io.h"
 #include "log.h"
@@ -66,6 +67,7 @@ static struct slot slots[SB_SLOTS];
 static int nslots;		/* slots [nslots, SB_SLOTS) were never used */
 static const struct generation *gen;	/* the one being served */
 static int target;		/* base size: workers, or what scale set */
+static uint64_t saturated;	/* at max_workers with no room since, or 0 */
 static int spawn_rate = 1;	/* spare spawns per tick, doubling */
 static uint64_t last_tick;
 static uint64_t stalls;		/* workers killed as stalled, ever */
@@ -124,6 +126,20 @@ recycle_done(struct slot *s, int reason, uint64_t lived)
 	    (double)lived / 1000);
 }
 
+/* A draining worker is gone: how many are still draining. */
+static void
+drain_progress(uint32_t g, pid_t pid)
+{
+	int i, left = 0;
+
+	for (i = 0; i < nslots; i++)
+		if (slots[i].state == SLOT_DRAINING)
+			left++;
+	events_emit(EV_DRAIN, json_pack("{s:s, s:i, s:i, s:i}", "phase",
+	    left == 0 ? "done" : "progress", "generation", (int)g, "pid",
+	    (int)pid, "left", left));
+}
+
 /*
  * A worker that dies after it began serving dies of something a request
  * did (a crash, the OOM killer): its slot backs off, but the pool starts
@@ -135,7 +151,9 @@ recycle_done(struct slot *s, int reason, uint64_t lived)
 static void
 slot_exited(struct slot *s, int status, int sent, int was_ready)
 {
-	int idx = (int)(s - slots), code, unexpected;
+	int idx = (int)(s - slots), code, unexpected, leaving;
+	uint32_t was_gen = s->generation;
+	int was_draining = s->state == SLOT_DRAINING;
 	uint64_t now = monotonic_ms(), lived = now - s->started;
 	const char *reason;
 	char why[96];
@@ -146,8 +164,12 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	unexpected = WIFSIGNALED(status) && WTERMSIG(status) != sent;
 	if (s->recycle != RECYCLE_NONE && !unexpected && code <= 0)
 		recycle_done(s, s->recycle, lived);
-	if (s->state == SLOT_DRAINING || s->retiring ||
-	    s->generation != current()) {
+	leaving = s->state == SLOT_DRAINING || s->retiring ||
+	    s->generation != current();
+	events_emit(EV_EXIT, json_pack("{s:i, s:i, s:i, s:s, s:I, s:b}",
+	    "slot", idx, "pid", (int)s->pid, "generation", (int)s->generation,
+	    "reason", why, "lived_ms", (json_int_t)lived, "leaving", leaving));
+	if (leaving) {
 		if (unexpected || (code != 0 && code != -1))
 			log_warnx("worker %d (pid %d, generation %u) %s while "
 			    "leaving", idx, (int)s->pid, s->generation, why);
@@ -155,6 +177,8 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 			log_debug("worker %d (pid %d, generation %u) %s", idx,
 			    (int)s->pid, s->generation, why);
 		slot_free(s);
+		if (was_draining)
+			drain_progress(was_gen, s->pid);
 		return;
 	}
 	if (code == WORKER_EXIT_OK) {
@@ -174,6 +198,8 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 		log_msg(LOG_LVL_ERR, "worker %d (pid %d) cannot start: %s "
 		    "(exit %d); slot stopped until the next reload", idx,
 		    (int)s->pid, reason, code);
+		events_emit(EV_FAILED, json_pack("{s:i, s:s}", "slot", idx,
+		    "reason", s->last_exit));
 		return;
 	}
 	if (lived >= HEALTHY_MS)
@@ -181,6 +207,8 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	slot_free(s);
 	slot_backoff(s, now);
 	s->holds_place = !was_ready;
+	events_emit(EV_BACKOFF, json_pack("{s:i, s:i, s:I}", "slot", idx,
+	    "failures", s->fails, "retry_in_ms", (json_int_t)s->delay));
 	if (s->fails > 1)
 		log_warnx("worker %d (pid %d, generation %u) %s after %llums "
 		    "(%d times in a row); respawning in %.1fs", idx,
@@ -251,6 +279,8 @@ slot_start(int idx)
 	s->started_wall = realtime_ms();
 	log_debug("worker %d started (pid %d, generation %u)", idx,
 	    (int)proc_pid(id), current());
+	events_emit(EV_SPAWN, json_pack("{s:i, s:i, s:i}", "slot", idx, "pid",
+	    (int)s->pid, "generation", (int)current()));
 	return 0;
 }
 
@@ -385,7 +415,7 @@ pool_target(void)
 }
 
 int
-pool_scale(int n)
+pool_scale(int n, const char *by)
 {
 	int from = target;
 
@@ -394,6 +424,8 @@ pool_scale(int n)
 	if (gen != NULL && n > gen->cfg->max_workers)
 		n = gen->cfg->max_workers;
 	log_notice("pool size %d -> %d", from, n);
+	events_emit(EV_SCALE, json_pack("{s:i, s:i, s:s}", "from", from, "to",
+	    n, "by", by));
 	target = n;
 	shrink_to(n);
 	pool_maintain();
@@ -406,7 +438,7 @@ drain_older(uint32_t older_than, int timeout_ms)
 {
 	uint64_t now = monotonic_ms();
 	struct slot *s;
-	int i;
+	int i, n = 0;
 
 	for (i = 0; i < nslots; i++) {
 		s = &slots[i];
@@ -424,13 +456,20 @@ drain_older(uint32_t older_than, int timeout_ms)
 		s->deadline = now + (uint64_t)timeout_ms;
 		s->deadline_wall = realtime_ms() + (uint64_t)timeout_ms;
 		slot_signal(s, SIGQUIT);
+		n++;
 	}
+	if (n > 0)
+		events_emit(EV_DRAIN, json_pack("{s:s, s:i, s:i}", "phase",
+		    "start", "left", n, "timeout_ms", timeout_ms));
 }
 
 void
 pool_configure(const struct generation *g)
 {
 	gen = g;
+	if (target != 0 && target != g->cfg->workers)
+		events_emit(EV_SCALE, json_pack("{s:i, s:i, s:s}", "from",
+		    target, "to", g->cfg->workers, "by", "reload"));
 	target = g->cfg->workers;
 	drain_older(g->id, g->cfg->shutdown_timeout_ms);
 }
@@ -647,6 +686,28 @@ recycle_quit(uint64_t now)
 	}
 }
 
+/*
+ * The pool is saturated while it runs max_workers and none has room for
+ * another connection: clients wait in the accept queues.  Each episode
+ * is one event when it begins and one when it ends.
+ */
+static void
+saturation_check(int live, int idle, int busy, uint64_t now)
+{
+	int max = gen->cfg->max_workers;
+
+	if (!saturated && live >= max && idle == 0 && busy >= max) {
+		saturated = now;
+		events_emit(EV_SATURATED, json_pack("{s:i, s:i, s:i}",
+		    "workers", live, "max_workers", max, "busy", busy));
+	} else if (saturated && (idle > 0 || busy < max)) {
+		events_emit(EV_UNSATURATED, json_pack("{s:i, s:i, s:I}",
+		    "workers", live, "max_workers", max, "lasted_ms",
+		    (json_int_t)(now - saturated)));
+		saturated = 0;
+	}
+}
+
 void
 pool_maintain(void)
 {
@@ -677,6 +738,7 @@ pool_maintain(void)
 		live++;
 	}
 	recycle_quit(now);
+	saturation_check(live, idle, busy, now);
 	if (!tick)
 		return;
 	last_tick = now;

@@ -21,8 +21,11 @@ void	pool_configure(const struct generation *g);
 void	pool_maintain(void);
 /* Reap workers that ended. */
 void	pool_reap(void);
-/* Set the pool size (clamped to 1..max_workers); the size before. */
-int	pool_scale(int n);
+/*
+ * Set the pool size (clamped to 1..max_workers); the size before.  by
+ * says who asked ("scale", "signal"), for the event stream.
+ */
+int	pool_scale(int n, const char *by);
 int	pool_target(void);
 /* Stopping: TERM everything (fast), or QUIT and drain (graceful). */
 void	pool_stop(int graceful, int timeout_ms);

@@ -133,8 +133,7 @@ static void
 worker_set_idle(void)
 {
 	scoreboard_set_state(worker_slot, SB_IDLE, NULL, NULL);
-	title_set("worker %d %s", worker_slot,
-	    worker_draining || leaving ? "draining" : "idle");
+	title_set("worker %d idle", worker_slot);
 }
 
 static void __attribute__((noreturn))
@@ -454,6 +453,7 @@ worker_done(void)
 	}
 	if (!worker_draining && !leaving)
 		return 0;
+	title_shutting_down();
 	if (!gone_said && getppid() != worker_master) {
 		/* The parent-death signal: the master is gone. */
 		log_notice("worker %d: master is gone, exiting", worker_slot);
@@ -477,6 +477,7 @@ worker_start(void *arg)
 	worker_gen = g;
 	worker_max_requests = a->max_requests;
 	worker_master = master;
+	title_name("netd-worker");
 	worker_signals();
 	/* The master gone, even while clients hold us: drain. */
 	if (prctl(PR_SET_PDEATHSIG, SIGQUIT) == -1)

@@ -314,7 +314,7 @@ ctl_pid() {
 	assert_success
 	assert_equal "$(jq -c '[.ok, .code]' <<<"$output")" '[false,"usage"]'
 	assert_equal "$(jq -r '.error' <<<"$output")" \
-	    "unknown command 'frobnicate' (ping, version, status, config, reload, scale, stop, reopen)"
+	    "unknown command 'frobnicate' (ping, version, status, config, reload, scale, stop, reopen, watch)"
 	# An empty line and a NUL in the request are errors too, not drops.
 	run timeout 20 socat - "UNIX-CONNECT:$SOCK" <<<""
 	assert_equal "$(jq -c '[.ok, .code]' <<<"$output")" '[false,"usage"]'
@@ -347,12 +347,13 @@ ctl_pid() {
 
 @test "status --watch 0.2 redraws until stopped" {
 	netd_start
-	run timeout 2 "$NETCTL" -s "$SOCK" status --watch 0.2
+	# On a terminal (script(1) gives it one).
+	run timeout 2 script -qefc "$NETCTL -s $SOCK status --watch 0.2" /dev/null
 	# Stopped by timeout (124): it was still redrawing.
 	assert_failure 124
 	n=$(grep -c "^     Master: pid $NETD_PID" <<<"$output")
 	((n >= 2)) || fail "drew the status $n times in 2s"
-	assert_output --partial "(every 0.2s; Ctrl-C to quit)"
+	assert_output --partial ", every 0.2s; Ctrl-C to quit"
 	# It clears the screen between draws.
 	[[ "$(grep -c $'\033\[H\033\[2J' <<<"$output")" -ge 2 ]]
 }

@@ -179,6 +179,9 @@ log_tee_send(const char *msg)
 		;
 }
 
+static void log_format(char *, size_t, const char *, va_list, int)
+    __attribute__((format(printf, 3, 0)));
+
 /* The message of a line: formatted, errno's text added, controls escaped. */
 static void
 log_format(char *msg, size_t len, const char *fmt, va_list ap, int errnum)
@@ -223,6 +226,31 @@ log_vwrite(int level, const char *fmt, va_list ap, int errnum, int plain)
 	while (write(STDERR_FILENO, line, (size_t)n) == -1 && errno == EINTR)
 		;
 	errno = saved;
+}
+
+static const char *const log_access_names[] = {
+	[LOG_ACCESS_ALL] = "all",
+	[LOG_ACCESS_FAILURES] = "failures",
+	[LOG_ACCESS_NONE] = "none",
+};
+
+int
+log_access_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_access_names) / sizeof(*log_access_names);
+	    i++)
+		if (strcmp(name, log_access_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+log_access_name(int which)
+{
+	return which >= 0 && which <= LOG_ACCESS_NONE ?
+	    log_access_names[which] : "?";
 }
 
 void

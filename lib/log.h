@@ -30,9 +30,18 @@ enum log_access_which {
 	LOG_ACCESS_NONE,
 };
 void	log_set_access(int which);
+int	log_access_parse(const char *name);
+const char *log_access_name(int which);
 /* An access line (logfmt fields); failure: it did not end well. */
 void	log_access(int failure, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* "s" unless n is 1: "1 worker", "2 workers". */
+static inline const char *
+log_s(long long n)
+{
+	return n == 1 ? "" : "s";
+}
 
 void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

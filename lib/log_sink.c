@@ -40,7 +40,7 @@
 struct sink {
 	int		 target;	/* enum log_target */
 	int		 fd;		/* file or socket; -1 */
-	char		*path;		/* a file's name */
+	char		*path;		/* a file's or a socket's name */
 	uint64_t	 dev, ino;
 };
 
@@ -72,11 +72,22 @@ log_sink_kind(const char *spec)
 {
 	if (spec == NULL || strcmp(spec, "stderr") == 0)
 		return LOG_TO_STDERR;
-	if (strcmp(spec, "syslog") == 0)
+	if (strcmp(spec, "syslog") == 0 || strncmp(spec, "syslog:", 7) == 0)
 		return LOG_TO_SYSLOG;
-	if (strcmp(spec, "journal") == 0)
+	if (strcmp(spec, "journal") == 0 || strncmp(spec, "journal:", 8) == 0)
 		return LOG_TO_JOURNAL;
 	return LOG_TO_FILE;
+}
+
+/* The socket of "syslog[:PATH]" or "journal[:PATH]". */
+static const char *
+sock_path(int target, const char *spec)
+{
+	const char *colon = spec != NULL ? strchr(spec, ':') : NULL;
+
+	if (colon != NULL && colon[1] != '\0')
+		return colon + 1;
+	return target == LOG_TO_SYSLOG ? SYSLOG_PATH : JOURNAL_PATH;
 }
 
 int
@@ -165,10 +176,13 @@ log_sink_set(int stream, const char *spec, uid_t uid, gid_t gid, char *err,
 		break;
 	case LOG_TO_SYSLOG:
 	case LOG_TO_JOURNAL:
-		spec = n.target == LOG_TO_SYSLOG ? SYSLOG_PATH : JOURNAL_PATH;
-		if ((n.fd = dgram_open(spec)) == -1) {
+		spec = sock_path(n.target, spec);
+		if ((n.fd = dgram_open(spec)) == -1 ||
+		    (n.path = strdup(spec)) == NULL) {
 			snprintf(err, errlen, "cannot connect to %s: %s", spec,
 			    strerror(errno));
+			if (n.fd != -1)
+				(void)close(n.fd);
 			return -1;
 		}
 		break;
@@ -311,8 +325,7 @@ reconnect(struct sink *s)
 
 	if (errno != ECONNREFUSED && errno != ENOTCONN && errno != ENOENT)
 		return;
-	fd = dgram_open(s->target == LOG_TO_SYSLOG ? SYSLOG_PATH :
-	    JOURNAL_PATH);
+	fd = dgram_open(s->path);
 	if (fd != -1)
 		(void)sink_replace(s, fd);
 }

@@ -25,7 +25,10 @@ enum log_target {
 
 /* How lines are signed: ident[pid]; journal: "<N>" prefixes on stderr. */
 void	log_sink_id(const char *ident, pid_t pid, int journal);
-/* "stderr", "syslog", "journal" or a path (a file); NULL: the default. */
+/*
+ * "stderr", "syslog[:SOCKET]", "journal[:SOCKET]" or a path (a file);
+ * NULL: the default.
+ */
 int	log_sink_kind(const char *spec);
 /*
  * Send a stream to spec (NULL: stderr for the main log, the main log for

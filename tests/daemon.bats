@@ -67,7 +67,7 @@ teardown() {
 
 @test "without journald a line has time, pid and level" {
 	netd_pool hello
-	wait_until 10 grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} netd\[$NETD_PID\]: notice: ready: generation 1, 2 workers" "$LOG"
+	wait_until 10 grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} netd\[$NETD_PID\]: notice: ready: generation 1, 2 workers" "$LOG"
 }
 
 @test "log_level = warning hides access lines" {

@@ -55,10 +55,10 @@ metric() {
 	netd_set max_requests=1
 	netd_start
 	old=$(slot_pid 0)
-	expect_worker_signal SEGV
-	kill -SEGV "$old"
+	expect_worker_signal ABRT
+	kill -ABRT "$old"
 	wait_until 30 respawned 0 "$old"
-	grep -Eq "worker 0 \(pid $old, generation 1\) killed by signal 11 \(Segmentation fault\)(, core dumped)? after [0-9]+\.[0-9]s; idle; respawning" "$LOG"
+	grep -Eq "worker 0 \(pid $old, generation 1\) killed by signal 6 \(Aborted\)(, core dumped)? after [0-9]+\.[0-9]s; idle; respawning" "$LOG"
 	wait_eq 30 1 jqs '.pool.exits.crashed'
 	wait_eq 30 idle slot_field 0 state
 	old=$(slot_pid 0)

@@ -89,6 +89,9 @@ struct netd_config {
 	int		 shutdown_timeout_ms;
 	int		 stall_timeout_ms;	/* 0: never */
 	int		 log_level;
+	char		*log_file;	/* path, "stderr", "syslog", "journal" */
+	char		*access_log;	/* the same; NULL: with log_file */
+	int		 access_log_level;	/* enum log_access_which */
 	struct service_conf *services;
 	size_t		 nservices;
 	int		*key_lines;	/* per [netd] key: its line */

@@ -17,11 +17,12 @@ value_same(const struct key *k, const void *a, const void *b)
 
 	switch (k->kind) {
 	case K_INT: case K_WORKERS: case K_SIZE: case K_DURATION:
-	case K_MODE: case K_LEVEL: case K_TYPE:
+	case K_MODE: case K_LEVEL: case K_TYPE: case K_ACCESS:
 		return memcmp(KEY_CFIELD(k, a), KEY_CFIELD(k, b),
 		    k->width) == 0;
 	case K_STRING:
 	case K_PATH:
+	case K_LOGTO:
 		x = *(char *const *)KEY_CFIELD(k, a);
 		y = *(char *const *)KEY_CFIELD(k, b);
 		return x == y || (x != NULL && y != NULL && strcmp(x, y) == 0);

@@ -64,8 +64,11 @@ value_json(const struct key *k, const void *base)
 		return json_string(log_level_name(v));
 	case K_TYPE:
 		return json_string(svc_type_name(v));
+	case K_ACCESS:
+		return json_string(log_access_name(v));
 	case K_STRING:
 	case K_PATH:
+	case K_LOGTO:
 		/* NULL: unset. */
 		s = *(char *const *)KEY_CFIELD(k, base);
 		return utf8_json(s);

@@ -98,6 +98,36 @@ type_parse(const struct key *k, void *base, const char *value,
 	    value, list);
 }
 
+/*
+ * A path as people write it: "." components, repeated and trailing
+ * slashes dropped ("/etc/netd/./spool//" is "/etc/netd/spool").  ".."
+ * stays: through a symlink it may not mean the lexical parent.
+ */
+static void
+path_clean(char *p)
+{
+	char *r = p, *w = p;
+
+	if (p == NULL)
+		return;
+	while (*r != '\0') {
+		if (r[0] == '/') {
+			while (r[1] == '/')
+				r++;
+			if (r[1] == '.' && (r[2] == '/' || r[2] == '\0')) {
+				r += 2;
+				continue;
+			}
+		}
+		*w++ = *r++;
+	}
+	if (w == p && *p == '/')
+		w++;	/* "/." is "/" */
+	else if (w - p > 1 && w[-1] == '/')
+		w--;
+	*w = '\0';
+}
+
 static void
 string_set(const struct key *k, void *base, char *s, struct setter *st)
 {
@@ -259,12 +289,30 @@ value_parse(const struct key *k, void *base, const char *value,
 		}
 		*(int *)KEY_FIELD(k, base) = i;
 		return;
+	case K_ACCESS:
+		if ((i = log_access_parse(value)) == -1) {
+			key_error(st, "key '%s': '%s' is not one of all, "
+			    "failures, none", k->name, value);
+			return;
+		}
+		*(int *)KEY_FIELD(k, base) = i;
+		return;
 	case K_TYPE:
 		type_parse(k, base, value, st);
 		return;
 	case K_STRING:
 		string_set(k, base, strdup(value), st);
 		return;
+	case K_LOGTO:
+		if (strcmp(value, "stderr") == 0 ||
+		    strcmp(value, "syslog") == 0 ||
+		    strcmp(value, "journal") == 0 ||
+		    strncmp(value, "syslog:/", 8) == 0 ||
+		    strncmp(value, "journal:/", 9) == 0) {
+			string_set(k, base, strdup(value), st);
+			return;
+		}
+		/* FALLTHROUGH */
 	case K_PATH:
 		/* relative to the config file's directory */
 		if (*value == '\0') {
@@ -275,6 +323,7 @@ value_parse(const struct key *k, void *base, const char *value,
 			p = strdup(value);
 		else if (asprintf(&p, "%s/%s", st->cfg->basedir, value) == -1)
 			p = NULL;
+		path_clean(p);
 		string_set(k, base, p, st);
 		return;
 	case K_LISTEN:
@@ -403,9 +452,9 @@ keys_free(const struct service_conf *svc, void *base)
 		k = &tab[i];
 		switch (k->kind) {
 		case K_INT: case K_WORKERS: case K_SIZE: case K_DURATION:
-		case K_MODE: case K_LEVEL: case K_TYPE:
+		case K_MODE: case K_LEVEL: case K_TYPE: case K_ACCESS:
 			break;
-		case K_STRING: case K_PATH:
+		case K_STRING: case K_PATH: case K_LOGTO:
 			free(*(char **)KEY_FIELD(k, base));
 			*(char **)KEY_FIELD(k, base) = NULL;
 			break;

@@ -27,6 +27,8 @@ enum key_kind {
 	K_DURATION,	/* int milliseconds, written "500ms", "30s", "2m" */
 	K_MODE,		/* int, octal */
 	K_LEVEL,	/* int, a log level name */
+	K_ACCESS,	/* int, which access lines: all, failures, none */
+	K_LOGTO,	/* char *, a K_PATH or stderr, syslog, journal */
 	K_TYPE,		/* int, a service type name */
 	K_STRING,	/* char *, NULL if unset */
 	K_PATH,		/* char *, relative to the config file's directory */
@@ -91,6 +93,10 @@ static const struct key netd_keys[] = {
 	{ "stall_timeout", K_DURATION, G(stall_timeout_ms), 0, DAY_MS,
 	    0, "30s", 0 },
 	{ "log_level",	K_LEVEL,    G(log_level), 0, 0, 0, "info", 0 },
+	{ "log_file",	K_LOGTO,    G(log_file), 0, 0, 0, "stderr", 0 },
+	{ "access_log",	K_LOGTO,    G(access_log), 0, 0, 0, NULL, 0 },
+	{ "access_log_level", K_ACCESS, G(access_log_level), 0, 0, 0, "all",
+	    0 },
 };
 
 static const struct key service_keys[] = {

@@ -1,8 +1,9 @@
 /*
- * Logging: one line per write(2) to stderr so that lines from the master
- * and its workers never interleave.  Under systemd (JOURNAL_STREAM set) a
- * line is "<N>message" and journald keeps the priority and adds the time;
- * otherwise it carries its own timestamp, ident and level.  A line cut
+ * Logging: levels, the two verbs (log_warn appends strerror, log_warnx
+ * does not), access lines, and the last escaping of a message before
+ * log_sink.c writes it (one line per write, so that lines from the master
+ * and its workers never interleave; under systemd "<N>message", else
+ * with an RFC 3339 timestamp, ident and level).  A line cut
  * short is cut on a character boundary (utf8.c).  A process may also send
  * its error messages to a socket (log_tee): how `netd -d` learns why a
  * start failed.
@@ -13,10 +14,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "log_sink.h"
 #include "utf8.h"
 
 static const char *log_ident = "netd";
@@ -25,6 +26,7 @@ static int log_journal;
 static pid_t log_pid;
 static int log_tee_fd = -1;	/* err messages also go here */
 static pid_t log_tee_pid;	/* ...from this process only */
+static int log_access_which = LOG_ACCESS_ALL;
 
 static const struct {
 	const char	*name;
@@ -45,6 +47,7 @@ log_init(const char *ident)
 	log_ident = ident;
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
 	log_pid = getpid();
+	log_sink_id(ident, log_pid, log_journal);
 }
 
 /* After fork: lines carry the new process's pid; the tee stays behind. */
@@ -52,6 +55,7 @@ void
 log_pid_reset(void)
 {
 	log_pid = getpid();
+	log_sink_id(log_ident, log_pid, log_journal);
 	if (log_tee_pid != log_pid)
 		log_tee_fd = -1;
 }
@@ -175,48 +179,107 @@ log_tee_send(const char *msg)
 		;
 }
 
+static void log_format(char *, size_t, const char *, va_list, int)
+    __attribute__((format(printf, 3, 0)));
+
+/* The message of a line: formatted, errno's text added, controls escaped. */
+static void
+log_format(char *msg, size_t len, const char *fmt, va_list ap, int errnum)
+{
+	size_t n;
+
+	utf8_vsnprintf(msg, len, fmt, ap);
+	if (errnum != 0) {
+		n = strlen(msg);
+		utf8_snprintf(msg + n, len - n, ": %s", strerror(errnum));
+	}
+	log_controls(msg, len);
+}
+
 /* plain: for a person at a terminal (netd -t), no time, ident or level. */
 static void
 log_vwrite(int level, const char *fmt, va_list ap, int errnum, int plain)
 {
-	char line[2048], msg[1536], ts[32];
-	struct tm tm;
-	time_t now;
-	size_t len;
+	char line[1600], msg[1536];
 	int n, saved = errno;
 
 	if (level > log_level && !plain)
 		return;
-	utf8_vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (errnum != 0) {
-		len = strlen(msg);
-		utf8_snprintf(msg + len, sizeof(msg) - len, ": %s",
-		    strerror(errnum));
-	}
-	log_controls(msg, sizeof(msg));
+	log_format(msg, sizeof(msg), fmt, ap, errnum);
 	if (level <= LOG_LVL_ERR)
 		log_tee_send(msg);
-	if (log_journal) {
-		n = snprintf(line, sizeof(line), "<%d>%s\n", level, msg);
-	} else if (plain) {
-		n = snprintf(line, sizeof(line), "%s\n", msg);
-	} else {
-		now = time(NULL);
-		if (localtime_r(&now, &tm) == NULL ||
-		    strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm) == 0)
-			ts[0] = '\0';
-		n = snprintf(line, sizeof(line), "%s %s[%d]: %s: %s\n", ts,
-		    log_ident, (int)log_pid, log_level_name(level), msg);
+	if (!plain) {
+		log_sink_write(LOG_MAIN, level, log_level_name(level), msg);
+		errno = saved;
+		return;
 	}
+	if (log_journal)
+		n = snprintf(line, sizeof(line), "<%d>%s\n", level, msg);
+	else
+		n = snprintf(line, sizeof(line), "%s\n", msg);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {
 		n = (int)utf8_cut(line, sizeof(line) - 2);
 		line[n++] = '\n';
 	}
-	/* One write: a short write to a pipe or tty only loses the tail. */
 	while (write(STDERR_FILENO, line, (size_t)n) == -1 && errno == EINTR)
 		;
+	errno = saved;
+}
+
+static const char *const log_access_names[] = {
+	[LOG_ACCESS_ALL] = "all",
+	[LOG_ACCESS_FAILURES] = "failures",
+	[LOG_ACCESS_NONE] = "none",
+};
+
+int
+log_access_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(log_access_names) / sizeof(*log_access_names);
+	    i++)
+		if (strcmp(name, log_access_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+log_access_name(int which)
+{
+	return which >= 0 && which <= LOG_ACCESS_NONE ?
+	    log_access_names[which] : "?";
+}
+
+void
+log_set_access(int which)
+{
+	log_access_which = which;
+}
+
+/*
+ * An access line: to access_log when it has one (whatever log_level
+ * says), else to the main log at info; access_log_level chooses whether
+ * lines of successes are written too.
+ */
+void
+log_access(int failure, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1536];
+	int saved = errno;
+
+	if (log_access_which == LOG_ACCESS_NONE ||
+	    (log_access_which == LOG_ACCESS_FAILURES && !failure))
+		return;
+	if (!log_sink_separate() && LOG_LVL_INFO > log_level)
+		return;
+	va_start(ap, fmt);
+	log_format(msg, sizeof(msg), fmt, ap, 0);
+	va_end(ap);
+	log_sink_write(LOG_ACCESS, LOG_LVL_INFO, "info", msg);
 	errno = saved;
 }
 

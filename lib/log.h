@@ -1,4 +1,4 @@
-/* Logging to stderr with levels; <N> priority prefixes under journald. */
+/* Logging with levels; access lines; targets in log_sink.h. */
 #ifndef NETD_LOG_H
 #define NETD_LOG_H
 
@@ -22,6 +22,26 @@ int	log_get_level(void);
 int	log_level_parse(const char *name);
 const char *log_level_name(int level);
 void	log_level_list(char *buf, size_t len);
+
+/* Which access lines are written (access_log_level). */
+enum log_access_which {
+	LOG_ACCESS_ALL,		/* every connection and request */
+	LOG_ACCESS_FAILURES,	/* only those that did not end well */
+	LOG_ACCESS_NONE,
+};
+void	log_set_access(int which);
+int	log_access_parse(const char *name);
+const char *log_access_name(int which);
+/* An access line (logfmt fields); failure: it did not end well. */
+void	log_access(int failure, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* "s" unless n is 1: "1 worker", "2 workers". */
+static inline const char *
+log_s(long long n)
+{
+	return n == 1 ? "" : "s";
+}
 
 void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

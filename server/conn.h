@@ -56,6 +56,7 @@ struct conn {
 	unsigned		 in_request:1;	/* request_timeout runs */
 	unsigned		 dead:1;	/* closed, freed at the end */
 	unsigned		 more:1;	/* the service has more to send */
+	unsigned		 logged:1;	/* its requests have access lines */
 	uint64_t		 start_ms;	/* accepted (monotonic) */
 	uint64_t		 last_read;	/* monotonic */
 	uint64_t		 last_write;	/* progress writing */
@@ -119,6 +120,11 @@ void	conn_set_state(struct conn *c, int state);
 void	conn_request_begin(struct conn *c);
 void	conn_request_end(struct conn *c);
 void	conn_set_result(struct conn *c, const char *result);
+/*
+ * An access line for one request of c: the connection's fields, then
+ * fields (logfmt, escaped by the caller).  c's own line is then left out.
+ */
+void	conn_access_request(struct conn *c, int failure, const char *fields);
 /* A deadline of the service's own (monotonic ms; 0: none). */
 void	conn_until(struct conn *c, uint64_t at);
 /* Re-arm the connection's timer after the service changed a deadline. */

@@ -203,9 +203,15 @@ cmd_stop(struct client *c, const struct cmd_req *req)
 static void
 cmd_reopen(struct client *c, const struct cmd_req *req)
 {
+	char msg[512];
+
 	(void)req;
-	client_reply(c, json_pack("{s:b, s:s}", "ok", 1, "note",
-	    "logs go to stderr; nothing to reopen"));
+	if (master_reopen("reopen", msg, sizeof(msg)) == -1) {
+		reply_error(c, CODE_FAILED, "%s", msg);
+		audit(c, "failed");
+		return;
+	}
+	client_reply(c, json_pack("{s:b, s:s}", "ok", 1, "note", msg));
 	audit(c, "ok");
 }
 

@@ -138,6 +138,10 @@ parse(char *buf, struct http_request *req)
 		*colon = '\0';
 		if (strcasecmp(line, "Host") == 0)
 			hosts++;
+		else if (strcasecmp(line, "User-Agent") == 0) {
+			v[vlen] = '\0';	/* for the access line */
+			req->agent = v;
+		}
 		else if (strcasecmp(line, "Connection") == 0) {
 			if (has_token(v, vlen, "close"))
 				req->close = 1;

@@ -25,6 +25,7 @@
 #include "generation.h"
 #include "io.h"
 #include "log.h"
+#include "logfile.h"
 #include "master.h"
 #include "pidfile.h"
 #include "pool.h"
@@ -183,6 +184,7 @@ master_reload(int dry_run, struct report *rep)
 {
 	struct generation *next, *prev = gen;
 	uint32_t from = gen->id;
+	char err[600];
 	size_t i, k;
 
 	if (stopping) {
@@ -213,6 +215,14 @@ master_reload(int dry_run, struct report *rep)
 		generation_free(next);
 		return 0;
 	}
+	if (logfile_apply(next->cfg, err, sizeof(err)) == -1) {
+		report_add(rep, "%s", err);
+		log_warnx("reload refused: %s; still serving generation %u",
+		    err, gen->id);
+		reload_record(0, "refused: %s", err);
+		generation_free(next);
+		return -1;
+	}
 	generation_commit(next, prev, rep);
 	k = rep->nlines;
 	reload_pool_size(next->cfg, rep);
@@ -230,6 +240,29 @@ master_reload(int dry_run, struct report *rep)
 	return 0;
 }
 
+/* Reopen the log files (USR1, `netctl reopen`); what was done in msg. */
+int
+master_reopen(const char *who, char *msg, size_t len)
+{
+	char buf[512];
+	int n;
+
+	if ((n = logfile_reopen(gen->cfg, buf, sizeof(buf))) == -1)
+		log_warnx("%s: %s", who, buf);
+	else if (n == 0)
+		snprintf(buf, sizeof(buf), "logs go to %s; nothing to reopen",
+		    gen->cfg->log_file != NULL ? gen->cfg->log_file :
+		    "stderr");
+	else
+		snprintf(buf, sizeof(buf), "reopened %d log file%s", n,
+		    n == 1 ? "" : "s");
+	if (n != -1)
+		log_notice("%s: %s", who, buf);
+	if (msg != NULL)
+		strlcpy(msg, buf, len);
+	return n == -1 ? -1 : 0;
+}
+
 void
 master_stop(int graceful)
 {
@@ -239,11 +272,13 @@ master_stop(int graceful)
 	if (stopping == STOP_FAST || stopping == how)
 		return;
 	if (how == STOP_FAST) {
-		log_notice("fast stop: terminating %d workers", pool_running());
+		log_notice("fast stop: terminating %d worker%s", pool_running(),
+		    log_s(pool_running()));
 		stop_deadline = monotonic_ms() + STOP_GRACE_MS;
 	} else {
-		log_notice("graceful stop: letting %d workers finish (up to "
-		    "%dms)", pool_running(), gen->cfg->shutdown_timeout_ms);
+		log_notice("graceful stop: letting %d worker%s finish (up to "
+		    "%dms)", pool_running(), log_s(pool_running()),
+		    gen->cfg->shutdown_timeout_ms);
 		stop_deadline = monotonic_ms() +
 		    (uint64_t)gen->cfg->shutdown_timeout_ms + STOP_GRACE_MS;
 	}
@@ -278,7 +313,7 @@ master_handle_signal(int sig)
 		master_stop(1);
 		break;
 	case SIGUSR1:
-		log_notice("SIGUSR1: logs go to stderr; nothing to reopen");
+		(void)master_reopen("SIGUSR1", NULL, 0);
 		break;
 	case SIGTTIN:
 	case SIGTTOU:
@@ -298,8 +333,8 @@ master_check_ready(void)
 		return;
 	announced = 1;
 	live = pool_live(&idle, &busy);
-	log_notice("ready: generation %u, %d workers, %zu listeners",
-	    gen->id, live, gen->nls);
+	log_notice("ready: generation %u, %d worker%s, %zu listener%s",
+	    gen->id, live, log_s(live), gen->nls, log_s((long long)gen->nls));
 	sd_notifyf(0, "READY=1\nSTATUS=serving, %d workers\nMAINPID=%d", live,
 	    (int)getpid());
 	detach_ready();
@@ -352,10 +387,16 @@ int
 master_run(struct generation *g)
 {
 	struct sb_view *v = scoreboard_view();
+	char err[600];
 	int last_live = -1, idle, busy, live;
 
 	gen = g;
 	log_set_level(gen->cfg->log_level);
+	if (logfile_apply(gen->cfg, err, sizeof(err)) == -1) {
+		log_errx("not started: %s", err);
+		master_cleanup();
+		return 1;
+	}
 	v->master_pid = getpid();
 	v->master_start_ms = realtime_ms();
 	if (udp_guard_init() == -1 || conn_limit_init() == -1 ||
@@ -365,8 +406,9 @@ master_run(struct generation *g)
 		master_cleanup();
 		return 1;
 	}
-	log_notice("netd %s starting: master pid %d, %d workers", NETD_VERSION,
-	    (int)getpid(), gen->cfg->workers);
+	log_notice("netd %s starting: master pid %d, %d worker%s",
+	    NETD_VERSION, (int)getpid(), gen->cfg->workers,
+	    log_s(gen->cfg->workers));
 	pool_configure(gen);
 	pool_maintain();
 	master_publish();

@@ -24,5 +24,7 @@ int	master_reload(int dry_run, struct report *rep);
 /* Has the serving generation's pool started (a reload's answer waits)? */
 int	master_serving(void);
 void	master_stop(int graceful);
+/* Reopen the log files; 0 with what was done in msg, or -1 (msg: why). */
+int	master_reopen(const char *who, char *msg, size_t len);
 
 #endif

@@ -142,6 +142,22 @@ services(FILE *fp, json_t *ss)
 	}
 }
 
+/* netd_worker_exits_total{reason=...}, from status's pool.exits. */
+static void
+worker_exits(FILE *fp, json_t *exits)
+{
+	const char *k;
+	json_t *v;
+
+	family(fp, "netd_worker_exits_total", "counter",
+	    "Worker processes that ended, by reason.");
+	json_object_foreach(exits, k, v) {
+		fputs("netd_worker_exits_total{", fp);
+		label(fp, "reason", k, 1);
+		fprintf(fp, "} %lld\n", (long long)json_integer_value(v));
+	}
+}
+
 int
 metrics_write(FILE *fp, json_t *status)
 {
@@ -176,6 +192,7 @@ metrics_write(FILE *fp, json_t *status)
 	fprintf(fp, "netd_workers_target %lld\n", jint(pool, "target"));
 	family(fp, "netd_workers_max", "gauge", "max_workers.");
 	fprintf(fp, "netd_workers_max %lld\n", jint(pool, "max_workers"));
+	worker_exits(fp, json_object_get(pool, "exits"));
 	listeners(fp, json_object_get(status, "listeners"));
 	services(fp, json_object_get(status, "services"));
 	return ferror(fp) ? -1 : 0;

@@ -18,6 +18,7 @@
 
 #include "conn_limit.h"
 #include "events.h"
+#include "exits.h"
 #include "generation.h"
 #include "io.h"
 #include "log.h"
@@ -156,7 +157,7 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	int was_draining = s->state == SLOT_DRAINING;
 	uint64_t now = monotonic_ms(), lived = now - s->started;
 	const char *reason;
-	char why[96];
+	char why[96], serving[600];
 
 	proc_describe(status, sent, why, sizeof(why));
 	strlcpy(s->last_exit, why, sizeof(s->last_exit));
@@ -169,10 +170,15 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	events_emit(EV_EXIT, json_pack("{s:i, s:i, s:i, s:s, s:I, s:b}",
 	    "slot", idx, "pid", (int)s->pid, "generation", (int)s->generation,
 	    "reason", why, "lived_ms", (json_int_t)lived, "leaving", leaving));
+	/* Read before the slot is freed: what it served, whom it dropped. */
+	exits_count(exits_reason(status, sent, s->stalled, leaving));
+	(void)exits_serving(idx, WIFSIGNALED(status) ? "worker killed" :
+	    "worker exited", serving, sizeof(serving));
 	if (leaving) {
 		if (unexpected || (code != 0 && code != -1))
 			log_warnx("worker %d (pid %d, generation %u) %s while "
-			    "leaving", idx, (int)s->pid, s->generation, why);
+			    "leaving, after %.1fs%s", idx, (int)s->pid,
+			    s->generation, why, (double)lived / 1000, serving);
 		else
 			log_debug("worker %d (pid %d, generation %u) %s", idx,
 			    (int)s->pid, s->generation, why);
@@ -211,12 +217,13 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	    "failures", s->fails, "retry_in_ms", (json_int_t)s->delay));
 	if (s->fails > 1)
 		log_warnx("worker %d (pid %d, generation %u) %s after %llums "
-		    "(%d times in a row); respawning in %.1fs", idx,
+		    "(%d times in a row)%s; respawning in %.1fs", idx,
 		    (int)s->pid, s->generation, why, (unsigned long long)lived,
-		    s->fails, (double)s->delay / 1000);
+		    s->fails, serving, (double)s->delay / 1000);
 	else
-		log_warnx("worker %d (pid %d, generation %u) %s; respawning "
-		    "in %.1fs", idx, (int)s->pid, s->generation, why,
+		log_warnx("worker %d (pid %d, generation %u) %s after %.1fs%s; "
+		    "respawning in %.1fs", idx, (int)s->pid, s->generation,
+		    why, (double)lived / 1000, serving,
 		    (double)s->delay / 1000);
 }
 
@@ -755,8 +762,8 @@ pool_maintain(void)
 				break;
 		if (spawn_rate < 32)
 			spawn_rate *= 2;
-		log_info("pool: %d busy, %d idle: started %d spare workers", busy,
-		    idle, n);
+		log_info("pool: %d busy, %d idle: started %d spare worker%s",
+		    busy, idle, n, log_s(n));
 	} else
 		spawn_rate = 1;
 	/* Extras above the base size leave slowly, one a second. */

@@ -61,6 +61,7 @@ enum sb_refuse {
 };
 
 #define SB_CONN_STATES	4	/* enum conn_state */
+#define SB_EXIT_REASONS	6	/* enum exit_reason */
 #define SB_CONN_ROWS	1024	/* connections a worker lists (of any number) */
 
 /* A worker's own row. */
@@ -164,12 +165,19 @@ struct sb_view {
 	int		 min_spare, max_spare, max_workers;
 	uint64_t	 stalls;	/* workers replaced as stalled */
 	uint64_t	 recycled[RECYCLE_NREASONS];	/* by reason */
+	uint64_t	 exits[SB_EXIT_REASONS];	/* server/exits.c */
 	uint64_t	 reloads;
 	uint64_t	 reload_failures;
 	uint64_t	 reload_ms;	/* wall clock of the last reload */
 	int		 reload_ok;
 	char		 reload_msg[256];
 	char		 config[1024];
+	/* Log files: reopened when log_gen moves (server/logfile.c). */
+	uint32_t	 log_gen;
+	struct sbv_log {
+		char	 path[1024];	/* "": not a file */
+		uint64_t dev, ino;
+	}		 logs[2];	/* main, access */
 	struct sbv_slot	 slots[SB_SLOTS];
 	struct sbv_listener listeners[SB_LISTENERS];
 	struct sbv_service services[SB_SERVICES];

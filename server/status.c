@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "io.h"
+#include "exits.h"
 #include "log.h"
 #include "recycle.h"
 #include "scoreboard.h"
@@ -197,9 +198,25 @@ workers_json(uint64_t now, int counts[N_MAX])
 			json_object_set_new(o, "deadline",
 			    iso_time(s->deadline_ms));
 		recycle_slot_json(o, s->recycle, &s->limits);
+		/* How the slot's previous worker ended, kept past respawns. */
+		json_object_set_new(o, "last_exit", s->last_exit[0] ?
+		    TEXT(s->last_exit) : json_null());
 		json_array_append_new(arr, o);
 	}
 	return arr;
+}
+
+/* Worker exits by reason (server/exits.c), since the master started. */
+static void
+exits_json(json_t *pool)
+{
+	json_t *o = json_object();
+	int i;
+
+	for (i = 0; i < EXIT_NREASONS; i++)
+		json_object_set_new(o, exits_reason_name(i),
+		    json_integer((json_int_t)sbv->exits[i]));
+	json_object_set_new(pool, "exits", o);
 }
 
 json_t *
@@ -250,6 +267,7 @@ status_json(void)
 	if (doc != NULL)
 		json_object_set_new(json_object_get(doc, "pool"), "recycled",
 		    recycle_counts_json(sbv->recycled));
+	exits_json(json_object_get(doc, "pool"));
 	return doc;
 }
 

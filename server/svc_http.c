@@ -22,6 +22,7 @@
 #include "jsonget.h"
 #include "conn.h"
 #include "http_parse.h"
+#include "logfmt.h"
 #include "service.h"
 #include "status.h"
 #include "version.h"
@@ -334,12 +335,43 @@ http_forget(struct conn *c)
 	c->priv = NULL;
 }
 
+/*
+ * The request's access line, as nginx's and Apache's: method, path
+ * (without the query), status, bytes sent (head and body), user agent,
+ * how long from its first byte to its answer, and its number on the
+ * connection.  Everything the client wrote is escaped (logfmt_val).  A
+ * failure is a status of 400 or more.
+ */
+static void
+http_log(struct conn *c, const struct http_request *req, int status,
+    size_t bytes, uint64_t began)
+{
+	char f[6 * 1024], method[64], path[HTTP_URI_MAX + 3], agent[1024];
+	char res[64];
+
+	snprintf(f, sizeof(f), "method=%s path=%s status=%d bytes=%zu "
+	    "duration=%llums request=%llu agent=%s result=%s",
+	    logfmt_val(method, sizeof(method), req->target != NULL ?
+	    req->method : "-"),
+	    logfmt_val(path, sizeof(path), req->target != NULL ?
+	    req->target : "-"), status, bytes,
+	    (unsigned long long)(monotonic_ms() - began),
+	    (unsigned long long)c->requests + 1,
+	    logfmt_val(agent, sizeof(agent), req->agent != NULL ?
+	    req->agent : "-"),
+	    logfmt_val(res, sizeof(res), status < 400 ? "ok" :
+	    status == 404 ? "not found" : status == 405 ?
+	    "method not allowed" : failure(status)));
+	conn_access_request(c, status >= 400, f);
+}
+
 /* Answer one request head; 0, or -1 to close now. */
 static int
 http_answer(struct conn *c, struct http_request *req)
 {
 	struct response r;
 	int status = req->status;
+	uint64_t began, before;
 
 	memset(&r, 0, sizeof(r));
 	if (status == 0 && strcmp(req->method, "GET") != 0 &&
@@ -357,11 +389,16 @@ http_answer(struct conn *c, struct http_request *req)
 	/* The last request a connection may make says so. */
 	if (c->requests + 1 >= (uint64_t)c->svc->keepalive_requests)
 		req->close = 1;
-	conn_request_end(c);
+	began = c->in_request ? c->request_start : monotonic_ms();
+	before = c->bytes_out + conn_queued(c);
 	if (respond(c, &r, req->head, req->close) == -1) {
 		free(r.body);
+		conn_request_end(c);
 		return -1;
 	}
+	http_log(c, req, r.status, (size_t)(c->bytes_out + conn_queued(c) -
+	    before), began);
+	conn_request_end(c);
 	free(r.body);
 	if (req->close) {
 		if (status >= 400)
@@ -457,14 +494,20 @@ static int
 http_timeout(struct conn *c, int which)
 {
 	struct http *h = c->priv;
+	struct http_request req;
 	struct response r;
+	uint64_t before;
 
 	if (which == TMO_KEEPALIVE || h == NULL ||
 	    (http_parser_pending(&h->p) == 0 && h->restlen == 0))
 		return -1;
 	memset(&r, 0, sizeof(r));
+	memset(&req, 0, sizeof(req));
 	r.status = 408;
+	before = c->bytes_out + conn_queued(c);
 	(void)respond(c, &r, 0, 1);
+	http_log(c, &req, 408, (size_t)(c->bytes_out + conn_queued(c) -
+	    before), c->in_request ? c->request_start : c->last_read);
 	free(r.body);
 	conn_set_result(c, failure(408));
 	return 0;

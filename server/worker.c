@@ -39,6 +39,7 @@
 #include "generation.h"
 #include "io.h"
 #include "log.h"
+#include "log_sink.h"
 #include "offload.h"
 #include "privs.h"
 #include "recycle.h"
@@ -175,20 +176,21 @@ close_others(int *keep, size_t n)
 	return close_range(from, ~0U, 0);
 }
 
-/* Keep stdio, the listeners, the life pipe and the view until mapped. */
+/* Keep stdio, logs, listeners, the life pipe and the view until mapped. */
 static int
 worker_close_fds(const struct generation *g)
 {
 	size_t i, n = 0;
 	int *keep, rc;
 
-	if ((keep = calloc(g->nls + 5, sizeof(*keep))) == NULL)
+	if ((keep = calloc(g->nls + 5 + LOG_NSTREAMS, sizeof(*keep))) == NULL)
 		return -1;
 	keep[n++] = STDIN_FILENO;
 	keep[n++] = STDOUT_FILENO;
 	keep[n++] = STDERR_FILENO;
 	keep[n++] = proc_life_fd();
 	keep[n++] = scoreboard_view_fd();
+	n += log_sink_fds(keep + n, LOG_NSTREAMS);
 	for (i = 0; i < g->nls; i++)
 		keep[n++] = g->ls[i].fd;
 	rc = close_others(keep, n);

@@ -58,11 +58,11 @@ slot_field() {
 	assert_output --regexp '^sessions=20 failures=0 '
 	assert_equal "$(jqs '[.workers[] | select(.slot == 0 or .slot == 2) | .pid] | join(" ")')" "$others"
 	# The delays doubled, one log line per death: no fork storm.
-	grep -Eq "worker 1 \(pid [0-9]+, generation 1\) killed by signal 9 \(Killed\); respawning in 0.1s" "$LOG"
+	grep -Eq "worker 1 \(pid [0-9]+, generation 1\) killed by signal 9 \(Killed\) after [0-9]+\.[0-9]s; idle; respawning in 0\.1s$" "$LOG"
 	delay=0.1
 	for ((k = 2; k <= kills; k++)); do
 		delay=$(awk -v d="$delay" 'BEGIN { printf "%.1f", d * 2 }')
-		grep -Eq "worker 1 \(pid [0-9]+, generation 1\) killed by signal 9 \(Killed\) after [0-9]+ms \($k times in a row\); respawning in ${delay}s" "$LOG" ||
+		grep -Eq "worker 1 \(pid [0-9]+, generation 1\) killed by signal 9 \(Killed\) after [0-9]+ms \($k times in a row\); idle; respawning in ${delay}s$" "$LOG" ||
 		    fail "no log line for death $k with a ${delay}s delay"
 	done
 	assert_equal "$(grep -Ec 'worker 1 \(pid [0-9]+, generation 1\) killed by signal 9' "$LOG")" "$kills"

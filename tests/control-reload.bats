@@ -217,8 +217,8 @@ old_gone() {
 	((sessions >= 2000))
 	assert_equal "$(jqs '"\(.netd.generation) \(.netd.reloads) \(.netd.reload_failures)"')" "21 20 0"
 	# Every session ended well in the log too.
-	wait_eq 30 "$sessions" grep -c "access hello tcp .* result=ok" "$LOG"
-	assert_equal "$(grep -c "access hello tcp" "$LOG")" "$sessions"
+	wait_eq 30 "$sessions" grep -c "access service=hello proto=tcp .* result=ok" "$LOG"
+	assert_equal "$(grep -c "access service=hello proto=tcp" "$LOG")" "$sessions"
 }
 
 @test "reload: a removed service's port-0 listener is not handed to an added one" {

@@ -40,7 +40,7 @@ teardown() {
 	run timeout 20 python3 "$HELPERS/seed_tcp_client.py" "$TCP"
 	assert_success
 	assert_output "$(printf 'Welcome!\n\nHello, Michael!\nHello, Tracy!\nHello, Sarah!')"
-	wait_until 10 grep -q "access hello tcp tcp://127.0.0.1:$TCP peer=127.0.0.1:[0-9]* duration=[0-9]*ms in=[0-9]* out=[0-9]* result=ok" "$LOG"
+	wait_until 10 grep -q "access service=hello proto=tcp listen=tcp://127.0.0.1:$TCP peer=127.0.0.1:[0-9]* duration=[0-9]*ms in=[0-9]* out=[0-9]* result=ok" "$LOG"
 }
 
 @test "TCP: a line client gets answers in kind, LF for LF" {
@@ -105,7 +105,7 @@ teardown() {
 	run hello udp ::1 "$UDP6" Sarah
 	assert_success
 	assert_output "Hello, Sarah!"
-	wait_until 10 grep -q "access hello tcp tcp://\[::1\]:$TCP6 peer=\[::1\]:[0-9]* .*result=ok" "$LOG"
+	wait_until 10 grep -q "access service=hello proto=tcp listen=tcp://\[::1\]:$TCP6 peer=\[::1\]:[0-9]* .*result=ok" "$LOG"
 }
 
 @test "UTF-8 passes through: reply = 你好 is the lesson's chat server" {

@@ -27,7 +27,7 @@ sum() {
 	assert_equal "$(jqs '.listeners[] | select(.proto == "tcp") | .connections')" 64
 	assert_equal "$(jqs '"\(.pool.target) \(.pool.total)"')" "4 4"
 	assert_equal "$(worker_pids | sort | tr '\n' ' ')" "$before"
-	assert_equal "$(grep -c 'access hello tcp .* result=ok' "$LOG")" 64
+	assert_equal "$(grep -c 'access service=hello proto=tcp .* result=ok' "$LOG")" 64
 }
 
 # Voluntary context switches of the workers, summed: a worker woken for

@@ -80,7 +80,7 @@ title_is() {
 	new=$(slot_pid 1)
 	assert_not_equal "$new" "$old"
 	pid_gone "$old"
-	grep -q "worker 1 (pid $old, generation 1) killed by signal 9 (Killed); respawning in 0.1s" "$LOG"
+	grep -Eq "worker 1 \(pid $old, generation 1\) killed by signal 9 \(Killed\) after [0-9]+\.[0-9]s; idle; respawning in 0\.1s$" "$LOG"
 	wait_eq 20 3 jqs '.pool.idle'
 	wait_until 20 title_is "$new" "netd: worker 1 idle"
 	assert_equal "$(nworkers)" 3

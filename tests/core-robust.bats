@@ -41,7 +41,7 @@ workers_unharmed() {
 	run --separate-stderr hello raw 127.0.0.1 "$PORT" "$(hex "b'y' * 17 + b'\n'")"
 	assert_success
 	assert_output "b'Welcome!\\nERR line too long\\r\\n'"
-	wait_until 10 grep -q "access hello tcp .* in=[0-9]* out=28 result=line too long" "$LOG"
+	wait_until 10 grep -q "access service=hello proto=tcp .* in=[0-9]* out=28 result=\"line too long\"" "$LOG"
 	workers_unharmed
 }
 
@@ -54,7 +54,7 @@ workers_unharmed() {
 	# The error comes first; the close may be a reset (unread data),
 	# which may also cut the sending short (stderr).
 	assert_output --regexp "^b'Welcome!\\\\nERR line too long\\\\r\\\\n(<RST>)?'$"
-	wait_until 10 grep -q "result=line too long" "$LOG"
+	wait_until 10 grep -q "result=\"line too long\"" "$LOG"
 	workers_unharmed
 }
 
@@ -67,7 +67,7 @@ workers_unharmed() {
 	assert_success
 	want=$(python3 "$HELPERS/bytes_of.py" --repr "b'Welcome!\n' + b'Hello, ' + $junk + b'!\n'")
 	assert_output "$want"
-	wait_until 10 grep -q "access hello tcp .* in=263 out=275 result=ok" "$LOG"
+	wait_until 10 grep -q "access service=hello proto=tcp .* in=263 out=275 result=ok" "$LOG"
 	workers_unharmed
 }
 
@@ -81,7 +81,7 @@ workers_unharmed() {
 	# The server answered, then ended the session itself: replies to
 	# the lines it could take, or the line-length error, then the close.
 	assert_output --regexp "^b'Welcome!\\\\nHello, "
-	wait_until 10 grep -Eq "access hello tcp .* result=(ok|line too long)" "$LOG"
+	wait_until 10 grep -Eq "access service=hello proto=tcp .* result=(ok|\"line too long\")" "$LOG"
 	workers_unharmed
 }
 
@@ -97,7 +97,7 @@ workers_unharmed() {
 	[[ "$secs" =~ ^[0-9]+(\.[0-9]+)?$ ]] &&
 	    awk -v s="$secs" 'BEGIN { exit !(0.9 <= s && s <= 20) }' ||
 	    fail "closed after ${secs}s, idle_timeout is 1s"
-	wait_until 10 grep -q "access hello tcp .* in=0 out=9 result=timeout" "$LOG"
+	wait_until 10 grep -q "access service=hello proto=tcp .* in=0 out=9 result=timeout" "$LOG"
 	workers_unharmed
 }
 
@@ -110,7 +110,7 @@ workers_unharmed() {
 	assert_success
 	assert_output --regexp '^sessions=20 failures=0 '
 	# The quiet one is cut at idle_timeout: too late to talk then.
-	wait_until 20 grep -q "access hello tcp .* in=0 out=9 result=timeout" "$LOG"
+	wait_until 20 grep -q "access service=hello proto=tcp .* in=0 out=9 result=timeout" "$LOG"
 	hold_release quiet
 	run bg_wait quiet
 	assert_failure

@@ -55,19 +55,19 @@ teardown() {
 	JOURNAL_STREAM=8:12345 netd_start
 	port=$(port_of tcp hello)
 	printf 'x\nexit\n' | timeout 10 socat - "TCP:127.0.0.1:$port" >/dev/null
-	wait_until 10 grep -q 'access hello' "$LOG"
+	wait_until 10 grep -q 'access service=hello' "$LOG"
 	run grep -c . "$LOG"
 	total=$output
 	run grep -cE '^<[0-7]>' "$LOG"
 	assert_equal "$output" "$total"
-	run grep -E '^<6>access hello tcp tcp://127.0.0.1:[0-9]+ peer=127.0.0.1:[0-9]+ duration=[0-9]+ms in=7 out=[0-9]+ result=ok$' "$LOG"
+	run grep -E '^<6>access service=hello proto=tcp listen=tcp://127.0.0.1:[0-9]+ peer=127.0.0.1:[0-9]+ duration=[0-9]+ms in=7 out=[0-9]+ result=ok$' "$LOG"
 	assert_success
 	wait_until 10 grep -qE '^<5>ready: generation 1' "$LOG"
 }
 
 @test "without journald a line has time, pid and level" {
 	netd_pool hello
-	wait_until 10 grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} netd\[$NETD_PID\]: notice: ready: generation 1, 2 workers" "$LOG"
+	wait_until 10 grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} netd\[$NETD_PID\]: notice: ready: generation 1, 2 workers" "$LOG"
 }
 
 @test "log_level = warning hides access lines" {
@@ -154,7 +154,7 @@ teardown() {
 Hello, alice!"
 	run ctl --json status
 	assert_equal "$(jq -r '.listeners[0].address' <<<"$output")" "unix:$path"
-	wait_until 10 grep -q "access hello unix unix:$path peer=unix" "$LOG"
+	wait_until 10 grep -q "access service=hello proto=unix listen=unix:$path peer=unix" "$LOG"
 	netd_stop
 	[[ ! -e "$path" ]]
 }

@@ -109,8 +109,8 @@ slow_config() {
 		    "cut=2000 open=0"
 	done
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/slow-echo.out")" "cut=0 open=2000"
-	assert_equal "$(grep -c 'result=request timeout' "$LOG")" 4000
-	assert_equal "$(grep -c 'access upload .* result=too slow' "$LOG")" 2000
+	assert_equal "$(grep -c 'result="request timeout"' "$LOG")" 4000
+	assert_equal "$(grep -c 'access service=upload .* result="too slow"' "$LOG")" 2000
 	# Nothing of the slow uploads was stored.
 	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/up" | wc -l)" 1
 }
@@ -171,7 +171,7 @@ slow_config() {
 	run hello raw 127.0.0.1 "$port" 6e6f0a
 	assert_output --partial "ERR too many connections from your address"
 	assert_equal "$(jqs '[.workers[].refused.per_source] | add')" 1
-	grep -q 'result=per source' "$LOG"
+	grep -q 'result="per source"' "$LOG"
 	# Another address (::1) is not counted with 127.0.0.1.
 	run hello lesson ::1 "$(port_of tcp hello 2)" Six
 	assert_output --partial "Hello, Six!"

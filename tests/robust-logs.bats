@@ -99,8 +99,8 @@ audit_lines() {
 	    pass
 	EOF
 	assert_success
-	wait_until 30 grep -q 'access hello tcp' "$LOG"
-	assert_equal "$(grep -c 'access hello' "$LOG")" 1
+	wait_until 30 grep -q 'access service=hello proto=tcp' "$LOG"
+	assert_equal "$(grep -c 'access service=hello' "$LOG")" 1
 	run env LC_ALL=C grep -c $'[\x01-\x09\x0b-\x1f\x7f\xff]' "$LOG"
 	assert_output 0
 }

@@ -61,7 +61,7 @@ with_header() {
 }
 
 access_count() {
-	grep -c 'access upload ' "$LOG" || true
+	grep -c 'access service=upload ' "$LOG" || true
 }
 
 stored() {
@@ -78,7 +78,7 @@ stored() {
 	assert_success
 	wait_eq 30 30 access_count
 	assert_equal "$(stored)" 0
-	assert_equal "$(grep -c 'access upload .* in=0 out=.* result=empty upload' "$LOG")" 30
+	assert_equal "$(grep -c 'access service=upload .* in=0 out=.* result="empty upload"' "$LOG")" 30
 	# Nothing worth a warning either.
 	assert_equal "$(grep -c 'warning: upload' "$LOG")" 0
 }
@@ -111,7 +111,7 @@ stored() {
 	assert_equal "$(stored)" 0
 	assert_equal "$(find "$UP" -name '.*.part' | wc -l)" 0
 	grep -q 'not stored (size mismatch) after 100000 bytes' "$LOG"
-	grep -q 'access upload .* result=size mismatch' "$LOG"
+	grep -q 'access service=upload .* result="size mismatch"' "$LOG"
 }
 
 @test "SIZE and SHA256 that match: stored without the header, OK as always" {

@@ -169,10 +169,10 @@ version() {
 	    "$(port_of tcp http)" 100
 	assert_success
 	assert_equal "$(jq -c .statuses <<<"$output")" "[200]"
-	# One connection accepted and one access line for it.
-	wait_eq 30 1 access_lines http
+	# One connection accepted and one access line per request on it.
+	wait_eq 30 100 access_lines http
 	assert_equal "$(listener_stat tcp http connections)" 1
-	grep -q "access http tcp .* peer=127.0.0.1:$(jq -r .local_port <<<"$output") " "$LOG"
+	assert_equal "$(grep -c "access service=http proto=tcp .* peer=127.0.0.1:$(jq -r .local_port <<<"$output") method=GET path=/[a-z]* status=200 " "$LOG")" 100
 	# curl with several URLs reuses its connection too.
 	run curl -sv -o /dev/null -o /dev/null -o /dev/null "$(url /)" \
 	    "$(url /status)" "$(url /metrics)"

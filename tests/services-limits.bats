@@ -104,7 +104,7 @@ flood() {
 	run stream --send "$BATS_TEST_TMPDIR/in" ::1 "$(port_of tcp echo 2)"
 	assert_equal "$(jq -r .received <<<"$output")" 0
 	wait_eq 30 1 listener_stat tcp echo refused 2
-	grep -q 'access echo tcp tcp://\[::1\]:[0-9]* peer=\[::1\]:[0-9]* .* result=denied' "$LOG"
+	grep -q 'access service=echo proto=tcp listen=tcp://\[::1\]:[0-9]* peer=\[::1\]:[0-9]* .* result=denied' "$LOG"
 	assert_equal "$(listener_stat tcp echo refused 1)" 0
 	run udp --expect 1 127.0.0.1 "$(port_of udp echo 1)" yes
 	assert_equal "$(jq -r .replies <<<"$output")" 1
@@ -130,7 +130,7 @@ flood() {
 	assert_equal "$(jq -r .head <<<"$output")" $'ERR busy\r'
 	assert_equal "$(jqs '.services[] | select(.name == "echo") | .refused_busy')" 1
 	assert_equal "$(listener_stat tcp echo refused)" 1
-	grep -q 'access echo tcp .* result=busy' "$LOG"
+	grep -q 'access service=echo proto=tcp .* result=busy' "$LOG"
 	# Once the first has gone, there is room again.
 	touch "$BATS_TEST_TMPDIR/first.go"
 	wait "$first"
@@ -146,5 +146,5 @@ flood() {
 	assert_success
 	assert_equal "$(jq -c '[.received, .recv_error, .seconds >= 0.9]' <<<"$output")" \
 	    '[0,null,true]'
-	wait_until 30 grep -q 'access echo tcp .* result=timeout' "$LOG"
+	wait_until 30 grep -q 'access service=echo proto=tcp .* result=timeout' "$LOG"
 }

@@ -55,7 +55,7 @@ near_now() {
 	    "$(sha256sum "$BATS_TEST_TMPDIR/big" | cut -d' ' -f1)"
 	secs=$(jq -r .seconds <<<"$output")
 	echo "# echo: 100 MB in ${secs}s" >&3
-	wait_until 30 grep -q 'access echo tcp .* in=104857600 out=104857600 result=ok' "$LOG"
+	wait_until 30 grep -q 'access service=echo proto=tcp .* in=104857600 out=104857600 result=ok' "$LOG"
 }
 
 @test "echo UDP returns the datagram" {
@@ -118,8 +118,8 @@ near_now() {
 	assert_equal "$hour" "$(TZ=Europe/Berlin date -d "@$epoch" +%H)"
 	assert_equal "$zone" "$(TZ=Europe/Berlin date -d "@$epoch" +%Z)"
 	# The worker's log lines after the request are still New York time.
-	wait_until 30 grep -q 'access berlin tcp' "$LOG"
-	stamp=$(grep 'access berlin tcp' "$LOG" | tail -1 | cut -c1-19)
+	wait_until 30 grep -q 'access service=berlin proto=tcp' "$LOG"
+	stamp=$(grep 'access service=berlin proto=tcp' "$LOG" | tail -1 | cut -c1-19)
 	logged=$(TZ=America/New_York date -d "$stamp" +%s)
 	near_now "$logged"
 }
@@ -156,7 +156,7 @@ near_now() {
 	cmp "$BATS_TEST_TMPDIR/cg300" "$BATS_TEST_TMPDIR/want"
 	# The client left: the worker ends the stream and is idle again.
 	wait_eq 60 2 access_lines chargen
-	grep 'access chargen tcp' "$LOG" | grep -q 'result=ok'
+	grep 'access service=chargen proto=tcp' "$LOG" | grep -q 'result=ok'
 }
 
 @test "chargen TCP waits for a slow reader instead of spinning" {

@@ -178,7 +178,7 @@ install_and_start() {
 	assert_success
 	assert_output --partial "Hello, hello!"
 	# the access line is written when the worker is done with the client
-	wait_until 20 journal_has info '^access hello tcp tcp://0\.0\.0\.0:9999 peer=127\.0\.0\.1:[0-9]+ .*result=ok$'
+	wait_until 20 journal_has info '^access service=hello proto=tcp listen=tcp://0\.0\.0\.0:9999 peer=127\.0\.0\.1:[0-9]+ .*result=ok$'
 	run journal_at notice
 	assert_line --regexp '^ready: generation 1, 4 workers'
 	# notice and above: no access line (they are info), so the <N>

@@ -230,7 +230,7 @@ drops() {
 }
 
 access_lines() {
-	grep -c "access $1 " "$LOG" || true
+	grep -c "access service=$1 " "$LOG" || true
 }
 
 worker_pids() {

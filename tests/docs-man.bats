@@ -117,8 +117,9 @@ needs_man() {
 	needs_man
 	run bash -c "LANG=C MANWIDTH=200 man -l '$ROOT/man/netd.8' 2>/dev/null | tr -s ' \n' '  '"
 	refute_output --partial "Every connection ends with an access line"
-	assert_output --partial "UDP datagrams get none"
-	assert_output --partial "the connections of a worker that is killed end without one"
+	assert_output --partial "Datagrams have no access lines"
+	# A killed worker's clients get theirs from the master.
+	assert_output --partial "the master writes one for each connection the worker's table still listed"
 }
 
 @test "README: the ps line shows the processes and only them, as its comment says" {

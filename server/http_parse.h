@@ -16,6 +16,7 @@ struct http_request {
 	int		 status;	/* 0, or the error to answer */
 	const char	*method;
 	const char	*target;	/* the path, query cut off */
+	const char	*query;		/* after '?', or "" */
 	int		 minor;		/* HTTP/1.minor */
 	int		 close;		/* close after the response */
 	int		 head;		/* HEAD: no body */

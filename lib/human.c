@@ -10,6 +10,8 @@ human_duration(double secs, char *buf, size_t len)
 
 	if (!(secs > 0))
 		secs = 0;
+	if (secs > 1e15)
+		secs = 1e15;
 	s = (long long)secs;
 	if (secs < 10)
 		snprintf(buf, len, "%.1fs", secs);
@@ -61,7 +63,10 @@ human_bytes_rate(double per_sec, char *buf, size_t len)
 {
 	char b[32];
 
-	human_bytes(per_sec > 0 ? (uint64_t)(per_sec + 0.5) : 0, b,
-	    sizeof(b));
+	if (!(per_sec > 0))
+		per_sec = 0;
+	if (per_sec > 1e18)
+		per_sec = 1e18;
+	human_bytes((uint64_t)(per_sec + 0.5), b, sizeof(b));
 	snprintf(buf, len, "%s/s", b);
 }

@@ -45,6 +45,8 @@ real3(double v)
 {
 	if (!(v > 0))
 		return json_real(0);
+	if (v >= 1e12)		/* beyond a thousandth's meaning anyway */
+		return json_real(v);
 	return json_real((double)(uint64_t)(v * 1000 + 0.5) / 1000);
 }
 

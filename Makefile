@@ -52,6 +52,7 @@ CTL_OBJ	 = $(CTL_SRC:%.c=$(BUILD)/%.o)
 BUILD_DEPS = gcc make pkg-config libbsd-dev libinih-dev libjansson-dev \
 	     libmd-dev libsystemd-dev libacl1-dev libsodium-dev
 TEST_DEPS  = bats bats-support bats-assert socat jq curl python3 procps \
+	     chromium \
 	     util-linux iproute2 mandoc passwd clang libclang-rt-14-dev
 
 .PHONY: all run check check-asan check-fuzz fuzz fuzz-build test test-only \

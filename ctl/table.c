@@ -67,12 +67,33 @@ text_width(const char *s)
 	return w;
 }
 
+/* One row, each cell padded to its column's width. */
+static void
+table_row(struct table *t, size_t r, const int *width, FILE *fp)
+{
+	const char *c;
+	int i, w;
+
+	for (i = 0; i < t->ncols; i++) {
+		c = t->cells[r * (size_t)t->ncols + (size_t)i];
+		w = width[i] - text_width(c);
+		if (t->right[i])
+			fprintf(fp, "%*s%s", w, "", c);
+		else
+			fprintf(fp, "%s%*s", c, w, "");
+		if (i < t->ncols - 1)
+			fputs("  ", fp);
+	}
+}
+
+/* Rows end where their text ends: never in spaces. */
 void
-table_print(struct table *t, FILE *fp)
+table_print(struct table *t, FILE *out)
 {
 	int width[TABLE_MAX_COLS] = { 0 }, i, w;
-	size_t r;
-	const char *c;
+	char *line = NULL;
+	size_t r, len = 0;
+	FILE *fp;
 
 	for (r = 0; r < t->nrows; r++)
 		for (i = 0; i < t->ncols; i++) {
@@ -82,19 +103,16 @@ table_print(struct table *t, FILE *fp)
 				width[i] = w;
 		}
 	for (r = 0; r < t->nrows; r++) {
-		for (i = 0; i < t->ncols; i++) {
-			c = t->cells[r * (size_t)t->ncols + (size_t)i];
-			w = width[i] - text_width(c);
-			if (t->right[i])
-				fprintf(fp, "%*s%s", w, "", c);
-			else if (i == t->ncols - 1)
-				fprintf(fp, "%s", c);
-			else
-				fprintf(fp, "%s%*s", c, w, "");
-			if (i < t->ncols - 1)
-				fputs("  ", fp);
-		}
-		fputc('\n', fp);
+		if ((fp = open_memstream(&line, &len)) == NULL)
+			err(1, NULL);
+		table_row(t, r, width, fp);
+		if (fclose(fp) != 0)
+			err(1, NULL);
+		while (len > 0 && line[len - 1] == ' ')
+			line[--len] = '\0';
+		fprintf(out, "%s\n", line);
+		free(line);
+		line = NULL;
 	}
 }
 

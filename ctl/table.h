@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#define TABLE_MAX_COLS	12
+#define TABLE_MAX_COLS	16
 
 struct table {
 	int	  ncols;

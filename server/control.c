@@ -257,7 +257,7 @@ client_reply(struct client *c, json_t *doc)
 {
 	char *s;
 
-	s = json_dumps(doc, JSON_COMPACT);
+	s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(doc);
 	if (s == NULL) {
 		client_close(c);

@@ -110,8 +110,11 @@ parse(char *buf, struct http_request *req)
 		req->target = (p = strchr(p, '/')) != NULL ? p : "/";
 	} else if (*req->target != '/' && strcmp(req->target, "*") != 0)
 		return 400;
-	if ((p = strchr(sp1 + 1, '?')) != NULL)
+	req->query = "";
+	if ((p = strchr(sp1 + 1, '?')) != NULL) {
 		*p = '\0';
+		req->query = p + 1;
+	}
 	/* Headers, up to the empty line (its LF is the head's NUL). */
 	for (line = next; *line != '\0' && strcmp(line, "\r") != 0;
 	    line = next) {

@@ -17,6 +17,7 @@ struct http_request {
 	const char	*method;
 	const char	*target;	/* the path, query cut off */
 	const char	*agent;		/* User-Agent, or NULL */
+	const char	*query;		/* after '?', or "" */
 	int		 minor;		/* HTTP/1.minor */
 	int		 close;		/* close after the response */
 	int		 head;		/* HEAD: no body */

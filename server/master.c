@@ -30,7 +30,9 @@
 #include "pidfile.h"
 #include "pool.h"
 #include "proc.h"
+#include "saturation.h"
 #include "scoreboard.h"
+#include "stats.h"
 #include "title.h"
 #include "udp_guard.h"
 #include "utf8.h"
@@ -429,6 +431,8 @@ master_run(struct generation *g)
 			pool_maintain();
 		master_check_ready();
 		master_publish();
+		stats_tick(gen);
+		saturation_tick();
 		live = pool_live(&idle, &busy);
 		if (live != last_live) {
 			master_title(live);

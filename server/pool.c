@@ -68,7 +68,6 @@ static struct slot slots[SB_SLOTS];
 static int nslots;		/* slots [nslots, SB_SLOTS) were never used */
 static const struct generation *gen;	/* the one being served */
 static int target;		/* base size: workers, or what scale set */
-static uint64_t saturated;	/* at max_workers with no room since, or 0 */
 static int spawn_rate = 1;	/* spare spawns per tick, doubling */
 static uint64_t last_tick;
 static uint64_t stalls;		/* workers killed as stalled, ever */
@@ -693,28 +692,6 @@ recycle_quit(uint64_t now)
 	}
 }
 
-/*
- * The pool is saturated while it runs max_workers and none has room for
- * another connection: clients wait in the accept queues.  Each episode
- * is one event when it begins and one when it ends.
- */
-static void
-saturation_check(int live, int idle, int busy, uint64_t now)
-{
-	int max = gen->cfg->max_workers;
-
-	if (!saturated && live >= max && idle == 0 && busy >= max) {
-		saturated = now;
-		events_emit(EV_SATURATED, json_pack("{s:i, s:i, s:i}",
-		    "workers", live, "max_workers", max, "busy", busy));
-	} else if (saturated && (idle > 0 || busy < max)) {
-		events_emit(EV_UNSATURATED, json_pack("{s:i, s:i, s:I}",
-		    "workers", live, "max_workers", max, "lasted_ms",
-		    (json_int_t)(now - saturated)));
-		saturated = 0;
-	}
-}
-
 void
 pool_maintain(void)
 {
@@ -745,7 +722,6 @@ pool_maintain(void)
 		live++;
 	}
 	recycle_quit(now);
-	saturation_check(live, idle, busy, now);
 	if (!tick)
 		return;
 	last_tick = now;

@@ -50,6 +50,17 @@ proc_count(void)
 	return nprocs;
 }
 
+int
+proc_known(pid_t pid)
+{
+	int i;
+
+	for (i = 0; pid > 0 && i < PROC_MAX; i++)
+		if (procs[i].pid == pid)
+			return 1;
+	return 0;
+}
+
 pid_t
 proc_pid(int id)
 {

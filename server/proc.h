@@ -20,6 +20,11 @@ int	proc_init(void);
 int	proc_spawn(void (*fn)(void *), void *arg);
 pid_t	proc_pid(int id);
 /*
+ * Is pid a child of ours not yet reaped?  Then /proc/pid is that child
+ * (a zombie at worst), whatever any shared memory says.
+ */
+int	proc_known(pid_t pid);
+/*
  * Signal a child: only a live child of ours, through its pidfd, so that a
  * pid the kernel has handed to another process can never be hit.
  * 0, or -1 with errno (ESRCH: no such child of ours).

@@ -242,6 +242,8 @@ scoreboard_listener_alloc(int proto, const char *addr, const char *service)
 			continue;
 		memset(l, 0, sizeof(*l));
 		memset(&sb->listeners[i], 0, sizeof(sb->listeners[i]));
+		memset(&view->listener_stats[i], 0,
+		    sizeof(view->listener_stats[i]));
 		l->proto = proto;
 		strlcpy(l->addr, addr, sizeof(l->addr));
 		strlcpy(l->service, service, sizeof(l->service));

@@ -156,6 +156,45 @@ struct sbv_service {
 	char		 name[NETD_NAME_MAX];
 };
 
+/*
+ * What the master measures (stats.c, saturation.c): the accept queue of
+ * each TCP listener, rates over the last second, each worker's CPU time
+ * and memory from /proc, its own process figures, and whether the pool
+ * is at its limit.
+ */
+struct sbv_listener_stats {
+	int		 queue_known;	/* a TCP listener: TCP_INFO read */
+	uint32_t	 queue;		/* connections waiting to be accepted */
+	uint32_t	 queue_limit;	/* its backlog */
+	uint32_t	 queue_peak;	/* the most seen waiting */
+	double		 rate;		/* connections or datagrams a second */
+	double		 in_rate;	/* bytes a second */
+	double		 out_rate;
+};
+
+struct sbv_slot_stats {
+	pid_t		 pid;		/* the worker these figures are of */
+	uint64_t	 cpu_ms;	/* user + system */
+	uint64_t	 rss;		/* resident bytes */
+	double		 cpu;		/* share of one CPU, last second */
+	double		 rate;		/* requests a second */
+};
+
+struct sbv_stats {
+	uint64_t	 cpu_ms;	/* the master's, user + system */
+	uint64_t	 rss;
+	uint64_t	 vsize;
+	int		 open_fds;
+	int64_t		 max_fds;
+	double		 requests_rate;	/* the whole pool, a second */
+	double		 in_rate;
+	double		 out_rate;
+	int		 saturated;	/* at the limit now */
+	uint64_t	 saturated_ms;	/* since (wall clock), if so */
+	uint64_t	 saturations;	/* episodes */
+	uint64_t	 saturated_total_ms;	/* time at the limit, ended ones */
+};
+
 struct sb_view {
 	pid_t		 master_pid;
 	uint64_t	 master_start_ms;
@@ -181,6 +220,9 @@ struct sb_view {
 	struct sbv_slot	 slots[SB_SLOTS];
 	struct sbv_listener listeners[SB_LISTENERS];
 	struct sbv_service services[SB_SERVICES];
+	struct sbv_stats stats;
+	struct sbv_listener_stats listener_stats[SB_LISTENERS];
+	struct sbv_slot_stats slot_stats[SB_SLOTS];
 };
 
 extern struct scoreboard *sb;

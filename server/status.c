@@ -41,18 +41,42 @@ static const char *drop_names[DROP_NREASONS] = {
 	"port", "loop", "broadcast", "rate", "denied",
 };
 
+/* A figure with a meaning to a thousandth: rates, seconds, shares. */
+static json_t *
+real3(double v)
+{
+	if (!(v > 0))
+		return json_real(0);
+	if (v >= 1e12)		/* beyond a thousandth's meaning anyway */
+		return json_real(v);
+	return json_real((double)(uint64_t)(v * 1000 + 0.5) / 1000);
+}
+
+/* A TCP listener's accept queue (the master reads it), or null. */
+static json_t *
+queue_json(const struct sbv_listener_stats *ls)
+{
+	if (!ls->queue_known)
+		return json_null();
+	return json_pack("{s:i, s:i, s:i}", "length", (int)ls->queue,
+	    "limit", (int)ls->queue_limit, "peak", (int)ls->queue_peak);
+}
+
 static json_t *
 listeners_json(void)
 {
 	json_t *arr = json_array(), *o, *d;
 	const struct sbv_listener *m;
+	const struct sbv_listener_stats *ls;
 	struct sb_listener_count *l;
 	char addr[sizeof(m->addr)], *p;
+	const char *taken;
 	int i, j;
 
 	for (i = 0; i < SB_LISTENERS; i++) {
 		m = &sbv->listeners[i];
 		l = &sb->listeners[i];
+		ls = &sbv->listener_stats[i];
 		if (!m->in_use)
 			continue;
 		d = json_object();
@@ -63,16 +87,24 @@ listeners_json(void)
 		memcpy(addr, m->addr, sizeof(addr));
 		addr[sizeof(addr) - 1] = '\0';
 		p = strrchr(addr, ':');
-		o = json_pack("{s:o, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:o}",
+		/* What a listener takes in: connections, or datagrams. */
+		taken = m->proto == PROTO_UDP ? "datagrams" : "connections";
+		o = json_pack("{s:o, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:o, "
+		    "s:o, s:{s:o, s:o, s:o}}",
 		    "address", TEXT(m->addr),
 		    "proto", proto_name(m->proto),
 		    "service", TEXT(m->service),
-		    "connections", (json_int_t)SB_LOAD(l->connections),
+		    taken, (json_int_t)SB_LOAD(l->connections),
 		    "errors", (json_int_t)SB_LOAD(l->errors),
 		    "refused", (json_int_t)SB_LOAD(l->refused),
 		    "bytes_in", (json_int_t)SB_LOAD(l->bytes_in),
 		    "bytes_out", (json_int_t)SB_LOAD(l->bytes_out),
-		    "drops", d);
+		    "drops", d,
+		    "queue", queue_json(ls),
+		    "per_second",
+		    taken, real3(ls->rate),
+		    "bytes_in", real3(ls->in_rate),
+		    "bytes_out", real3(ls->out_rate));
 		if (o == NULL)
 			continue;
 		if (m->proto != PROTO_UNIX && p != NULL)
@@ -117,6 +149,23 @@ slot_state(const struct sbv_slot *s, int worker_state)
 }
 
 static uint64_t conns, capacity;	/* of the last workers_json() */
+
+/* What the master read of a worker in /proc (null before its first look). */
+static void
+worker_process(json_t *o, int slot, pid_t pid)
+{
+	const struct sbv_slot_stats *ss = &sbv->slot_stats[slot];
+	int known = ss->pid == pid && pid > 0;
+
+	json_object_set_new(o, "cpu_seconds", known ?
+	    real3((double)ss->cpu_ms / 1000) : json_null());
+	json_object_set_new(o, "cpu_percent", known ?
+	    real3(ss->cpu * 100) : json_null());
+	json_object_set_new(o, "rss_bytes", known ?
+	    json_integer((json_int_t)ss->rss) : json_null());
+	json_object_set_new(o, "per_second", json_pack("{s:o}", "requests",
+	    real3(known ? ss->rate : 0)));
+}
 
 static json_t *
 workers_json(uint64_t now, int counts[N_MAX])
@@ -201,6 +250,7 @@ workers_json(uint64_t now, int counts[N_MAX])
 		/* How the slot's previous worker ended, kept past respawns. */
 		json_object_set_new(o, "last_exit", s->last_exit[0] ?
 		    TEXT(s->last_exit) : json_null());
+		worker_process(o, i, s->pid);
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -217,6 +267,38 @@ exits_json(json_t *pool)
 		json_object_set_new(o, exits_reason_name(i),
 		    json_integer((json_int_t)sbv->exits[i]));
 	json_object_set_new(pool, "exits", o);
+}
+
+/*
+ * What the master measures (stats.c, saturation.c): its own process, the
+ * pool's rates and whether the pool is at its limit.
+ */
+static void
+status_more(json_t *doc, uint64_t now)
+{
+	const struct sbv_stats *st = &sbv->stats;
+	json_t *pool = json_object_get(doc, "pool");
+
+	json_object_set_new(json_object_get(doc, "netd"), "process",
+	    json_pack("{s:o, s:I, s:I, s:i, s:I, s:o}",
+	    "cpu_seconds", real3((double)st->cpu_ms / 1000),
+	    "rss_bytes", (json_int_t)st->rss,
+	    "virtual_bytes", (json_int_t)st->vsize,
+	    "open_fds", st->open_fds,
+	    "max_fds", (json_int_t)st->max_fds,
+	    "start_time", real3((double)sbv->master_start_ms / 1000)));
+	json_object_set_new(pool, "saturated", json_boolean(st->saturated));
+	json_object_set_new(pool, "saturated_since", st->saturated ?
+	    iso_time(st->saturated_ms) : json_null());
+	json_object_set_new(pool, "saturations",
+	    json_integer((json_int_t)st->saturations));
+	json_object_set_new(pool, "saturated_seconds",
+	    real3((double)(st->saturated_total_ms + (st->saturated &&
+	    now > st->saturated_ms ? now - st->saturated_ms : 0)) / 1000));
+	json_object_set_new(pool, "per_second", json_pack("{s:o, s:o, s:o}",
+	    "requests", real3(st->requests_rate),
+	    "bytes_in", real3(st->in_rate),
+	    "bytes_out", real3(st->out_rate)));
 }
 
 json_t *
@@ -264,10 +346,12 @@ status_json(void)
 	    "listeners", listeners_json(),
 	    "services", services_json(),
 	    "workers", workers);
-	if (doc != NULL)
+	if (doc != NULL) {
 		json_object_set_new(json_object_get(doc, "pool"), "recycled",
 		    recycle_counts_json(sbv->recycled));
-	exits_json(json_object_get(doc, "pool"));
+		exits_json(json_object_get(doc, "pool"));
+		status_more(doc, now);
+	}
 	return doc;
 }
 

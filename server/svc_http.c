@@ -1,6 +1,7 @@
 /*
  * http: a small HTTP/1.1 server for GET and HEAD on three resources: "/"
- * the status page (HTML, what `netctl status` shows), "/status" the status
+ * the status page (HTML, what `netctl status` shows, status_page.c;
+ * "/?refresh=N" reloads itself every N seconds), "/status" the status
  * document (JSON, as the control socket's status), "/metrics" Prometheus
  * text.  Connections are kept alive (HTTP/1.1, unless "Connection: close";
  * HTTP/1.0 closes; keepalive_timeout between requests, keepalive_requests
@@ -19,12 +20,12 @@
 
 #include "io.h"
 #include "metrics.h"
-#include "jsonget.h"
 #include "conn.h"
 #include "http_parse.h"
 #include "logfmt.h"
 #include "service.h"
 #include "status.h"
+#include "status_page.h"
 #include "version.h"
 
 struct response {
@@ -51,145 +52,9 @@ reason(int status)
 	return "Error";
 }
 
-/* HTML text with &, <, >, " and ' escaped. */
-static void
-html(FILE *fp, const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++)
-		switch (*s) {
-		case '&': fputs("&amp;", fp); break;
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\'': fputs("&#39;", fp); break;
-		default: fputc(*s, fp);
-		}
-}
-
-static void
-cell(FILE *fp, const char *s)
-{
-	fputs("<td>", fp);
-	html(fp, s);
-	fputs("</td>", fp);
-}
-
-static void
-num(FILE *fp, long long v)
-{
-	fprintf(fp, "<td class=\"n\">%lld</td>", v);
-}
-
-static void
-page_listeners(FILE *fp, json_t *ls)
-{
-	json_t *l, *d, *v;
-	const char *k;
-	long long dropped;
-	size_t i;
-
-	fputs("<h2>Listeners</h2>\n<table>\n<tr><th>address</th><th>proto"
-	    "</th><th>service</th><th>connections</th><th>errors</th>"
-	    "<th>refused</th><th>bytes in</th><th>bytes out</th>"
-	    "<th>dropped</th></tr>\n", fp);
-	json_array_foreach(ls, i, l) {
-		dropped = 0;
-		d = json_object_get(l, "drops");
-		json_object_foreach(d, k, v)
-			dropped += (long long)json_integer_value(v);
-		fputs("<tr>", fp);
-		cell(fp, jstr(l, "address"));
-		cell(fp, jstr(l, "proto"));
-		cell(fp, jstr(l, "service"));
-		num(fp, jint(l, "connections"));
-		num(fp, jint(l, "errors"));
-		num(fp, jint(l, "refused"));
-		num(fp, jint(l, "bytes_in"));
-		num(fp, jint(l, "bytes_out"));
-		num(fp, dropped);
-		fputs("</tr>\n", fp);
-	}
-	fputs("</table>\n", fp);
-}
-
-static void
-page_workers(FILE *fp, json_t *ws)
-{
-	json_t *w;
-	size_t i;
-
-	fputs("<h2>Workers</h2>\n<table>\n<tr><th>slot</th><th>pid</th>"
-	    "<th>generation</th><th>state</th><th>service</th><th>peer</th>"
-	    "<th>for (s)</th><th>served</th><th>bytes in</th>"
-	    "<th>bytes out</th></tr>\n", fp);
-	json_array_foreach(ws, i, w) {
-		fputs("<tr>", fp);
-		num(fp, jint(w, "slot"));
-		if (json_is_integer(json_object_get(w, "pid")))
-			num(fp, jint(w, "pid"));
-		else
-			cell(fp, "-");
-		num(fp, jint(w, "generation"));
-		cell(fp, jstr(w, "state"));
-		cell(fp, jstr(w, "service"));
-		cell(fp, jstr(w, "peer"));
-		fprintf(fp, "<td class=\"n\">%.1f</td>",
-		    json_number_value(json_object_get(w, "for")));
-		num(fp, jint(w, "requests"));
-		num(fp, jint(w, "bytes_in"));
-		num(fp, jint(w, "bytes_out"));
-		fputs("</tr>\n", fp);
-	}
-	fputs("</table>\n", fp);
-}
-
-static void
-page(FILE *fp, json_t *st)
-{
-	json_t *n = json_object_get(st, "netd"), *p = json_object_get(st,
-	    "pool"), *lr = json_object_get(n, "last_reload");
-
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<title>netd status</title>\n"
-	    "<style>body{font-family:sans-serif}table{border-collapse:"
-	    "collapse}th,td{border:1px solid #bbb;padding:2px 8px}"
-	    "td.n{text-align:right}</style>\n</head>\n<body>\n<h1>netd ", fp);
-	html(fp, jstr(n, "version"));
-	fputs(" &mdash; ", fp);
-	html(fp, jstr(n, "state"));
-	fprintf(fp, "</h1>\n<table>\n<tr><th>master</th><td>pid %lld, up "
-	    "%.0f s (since ", jint(n, "pid"),
-	    json_number_value(json_object_get(n, "uptime")));
-	html(fp, jstr(n, "started"));
-	fputs(")</td></tr>\n<tr><th>config</th><td>", fp);
-	html(fp, jstr(n, "config"));
-	fprintf(fp, "</td></tr>\n<tr><th>generation</th><td>%lld",
-	    jint(n, "generation"));
-	if (json_is_object(lr)) {
-		fputs(" (last reload ", fp);
-		html(fp, jstr(lr, "time"));
-		fputs(": ", fp);
-		html(fp, jstr(lr, "message"));
-		fputs(")", fp);
-	}
-	fprintf(fp, "</td></tr>\n<tr><th>pool</th><td>%lld workers (target "
-	    "%lld): %lld busy, %lld idle, %lld starting, %lld draining, "
-	    "%lld backing off, %lld failed</td></tr>\n<tr><th>spares</th><td>"
-	    "%lld..%lld idle, at most %lld workers</td></tr>\n</table>\n",
-	    jint(p, "total"), jint(p, "target"), jint(p, "busy"),
-	    jint(p, "idle"), jint(p, "starting"), jint(p, "draining"),
-	    jint(p, "backoff"), jint(p, "failed"), jint(p, "min_spare"), jint(p, "max_spare"),
-	    jint(p, "max_workers"));
-	page_listeners(fp, json_object_get(st, "listeners"));
-	page_workers(fp, json_object_get(st, "workers"));
-	fputs("<p><a href=\"/status\">/status</a> (JSON) &middot; "
-	    "<a href=\"/metrics\">/metrics</a> (Prometheus)</p>\n"
-	    "</body>\n</html>\n", fp);
-}
-
 /* The body of one of our three resources; 0, or -1 (500). */
 static int
-resource(const char *path, struct response *r)
+resource(const char *path, const char *query, struct response *r)
 {
 	json_t *st;
 	FILE *fp;
@@ -205,7 +70,8 @@ resource(const char *path, struct response *r)
 		return -1;
 	if (strcmp(path, "/status") == 0) {
 		json_object_set_new(st, "ok", json_true());
-		s = json_dumps(st, JSON_INDENT(2));
+		s = json_dumps(st, JSON_INDENT(2) |
+		    JSON_REAL_PRECISION(15));
 		json_decref(st);
 		if (s == NULL)
 			return -1;
@@ -227,7 +93,7 @@ resource(const char *path, struct response *r)
 		rc = metrics_write(fp, st);
 		r->type = "text/plain; version=0.0.4; charset=utf-8";
 	} else {
-		page(fp, st);
+		status_page(fp, st, status_page_refresh(query));
 		r->type = "text/html; charset=utf-8";
 	}
 	json_decref(st);
@@ -377,7 +243,7 @@ http_answer(struct conn *c, struct http_request *req)
 	if (status == 0 && strcmp(req->method, "GET") != 0 &&
 	    strcmp(req->method, "HEAD") != 0)
 		status = 405;
-	if (status == 0 && resource(req->target, &r) == -1)
+	if (status == 0 && resource(req->target, req->query, &r) == -1)
 		status = 500;
 	if (status != 0) {
 		free(r.body);

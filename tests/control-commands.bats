@@ -76,7 +76,7 @@ ctl_pid() {
 	# Counters move with traffic.
 	hello lesson 127.0.0.1 "$PORT" Michael >/dev/null
 	hello udp 127.0.0.1 "$UDP" Tracy >/dev/null
-	wait_eq 20 "1 1 2" jqs '"\([.listeners[].connections] | join(" ")) \([.workers[].requests] | add)"'
+	wait_eq 20 "1 1 2" jqs '"\([.listeners[] | .connections // .datagrams] | join(" ")) \([.workers[].requests] | add)"'
 }
 
 @test "status: the human view, like systemctl status" {
@@ -91,12 +91,15 @@ ctl_pid() {
 	assert_line --index 3 " Generation: 1"
 	assert_line --index 4 "       Pool: 2 workers (target 2): 0 busy, 2 idle, 0 starting, 0 draining, 0 backoff"
 	assert_line --index 5 "     Spares: 0..8 idle, at most 8 workers"
-	assert_line --regexp "^LISTENER +PROTO +SERVICE +CONNS +ERRORS +REFUSED +DROPPED +IN +OUT$"
-	assert_line --regexp "^tcp://127.0.0.1:$PORT +tcp +hello +0 +0 +0 +0 +0 +0$"
-	assert_line --regexp "^udp://127.0.0.1:$UDP +udp +hello +0 +0 +0 +0 +0 +0$"
-	assert_line --regexp "^SLOT +PID +GEN +STATE +SERVICE +PEER +FOR +SERVED +IN +OUT +NOTE$"
+	assert_line --index 6 "      Limit: below max_workers (0 episodes)"
+	assert_line --regexp "^LISTENER +PROTO +SERVICE +QUEUE +PEAK +CONNS +DGRAMS +RATE +ERRORS +REFUSED +DROPPED +IN +OUT$"
+	assert_line --regexp "^tcp://127.0.0.1:$PORT +tcp +hello +0/511 +0 +0 +- +0/s +0 +0 +0 +0B +0B$"
+	assert_line --regexp "^udp://127.0.0.1:$UDP +udp +hello +- +- +- +0 +0/s +0 +0 +0 +0B +0B$"
+	assert_line --regexp "^SERVICE +ACTIVE +CONNS +REFUSED_BUSY$"
+	assert_line --regexp "^hello +0 +0 +0$"
+	assert_line --regexp "^SLOT +PID +GEN +STATE +SERVICE +PEER +FOR +REQUESTS +RATE +CPU +RSS +IN +OUT +NOTE$"
 	for slot in 0 1; do
-		assert_line --regexp "^ +$slot +$(slot_pid "$slot") +1 +idle +- +- +[0-9.]+s +0 +0 +0 *$"
+		assert_line --regexp "^ +$slot +$(slot_pid "$slot") +1 +idle +- +- +[0-9.]+s +0 +0/s +[0-9.]+s +[0-9.]+[KM]iB +0B +0B$"
 	done
 }
 

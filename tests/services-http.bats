@@ -44,7 +44,7 @@ version() {
 	assert_output --partial "<td>tcp://127.0.0.1:$(port_of tcp http)</td>"
 	assert_output --partial "<td>udp://127.0.0.1:$(port_of udp echo)</td>"
 	assert_output --partial "<h2>Workers</h2>"
-	assert_output --partial "<td>busy</td><td>http</td>"
+	assert_output --partial "<td class=\"state\">busy</td><td>http</td>"
 }
 
 @test "/status is the control socket's status document" {

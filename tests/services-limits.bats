@@ -46,7 +46,7 @@ flood() {
 	assert_success
 	wait_eq 30 1 drops udp echo2 loop
 	assert_equal "$(listener_stat udp echo2 bytes_out)" 0
-	assert_equal "$(listener_stat udp echo connections)" 0
+	assert_equal "$(listener_stat udp echo datagrams)" 0
 }
 
 @test "UDP: replies to a flooding source are limited to udp_rate across workers" {

@@ -80,7 +80,7 @@ near_now() {
 @test "discard UDP takes the datagram and answers nothing" {
 	netd_start
 	run udp --wait 0.2 127.0.0.1 "$(port_of udp discard)" 'into the void'
-	wait_eq 30 1 listener_stat udp discard connections
+	wait_eq 30 1 listener_stat udp discard datagrams
 	assert_equal "$(listener_stat udp discard bytes_in)" 13
 	assert_equal "$(listener_stat udp discard bytes_out)" 0
 	assert_equal "$(jq -r .replies <<<"$output")" 0

@@ -6,8 +6,9 @@
  * stop a slot whose worker says it can never start (until the next
  * reload); keep the pool between `workers` and `max_workers` by the spare
  * rules; retire extras (idle ones first, never by force); bound how long
- * old generations may drain.  Workers are forked and signalled only
- * through proc.c.  What the master reads from the scoreboard is each
+ * old generations may drain (deadlines, stalls and recycling are
+ * watched in pool_watch.c, over the slot table of pool_slot.h).  Workers
+ * are forked and signalled only through proc.c.  What the master reads from the scoreboard is each
  * worker's reported state, checked, used only to count idle and busy.
  */
 #include <errno.h>
@@ -23,46 +24,11 @@
 #include "io.h"
 #include "log.h"
 #include "pool.h"
+#include "pool_slot.h"
 #include "proc.h"
 #include "recycle.h"
 #include "scoreboard.h"
 #include "worker.h"
-
-#define KILL_GRACE_MS	2000	/* after TERM, before KILL */
-#define FAST_STOP_MS	5000	/* TERM to KILL on a fast stop */
-
-enum slot_state {
-	SLOT_FREE,
-	SLOT_RUNNING,
-	SLOT_DRAINING,		/* old generation or stopping: finish, exit */
-	SLOT_BACKOFF,		/* died early; respawn at retry_at */
-	SLOT_FAILED,		/* cannot start; waits for a reload */
-};
-
-struct slot {
-	int		 state;
-	int		 proc;		/* proc.c handle */
-	pid_t		 pid;		/* for messages; signals go by proc */
-	uint32_t	 generation;
-	int		 retiring;	/* asked to leave; not a failure */
-	int		 term_sent;
-	uint64_t	 started;	/* monotonic ms */
-	uint64_t	 started_wall;
-	uint64_t	 deadline;	/* draining: terminate at (monotonic) */
-	uint64_t	 deadline_wall;
-	int		 drain_ms;	/* the shutdown_timeout it was given */
-	int		 fails;		/* early deaths in a row */
-	int		 holds_place;	/* in backoff: counts toward the size */
-	int		 stalled;	/* killed for not coming back */
-	uint64_t	 delay;		/* current backoff, ms */
-	uint64_t	 retry_at;	/* monotonic */
-	uint64_t	 retry_wall;
-	char		 last_exit[96];
-	struct recycle_limits limits;	/* rolled at its start */
-	int		 recycle;	/* leaving for this reason */
-	int		 quit_pending;	/* recycled: QUIT once replaced */
-	uint64_t	 quit_by;	/* ... or by then (monotonic) */
-};
 
 static struct slot slots[SB_SLOTS];
 static int nslots;		/* slots [nslots, SB_SLOTS) were never used */
@@ -70,13 +36,29 @@ static const struct generation *gen;	/* the one being served */
 static int target;		/* base size: workers, or what scale set */
 static int spawn_rate = 1;	/* spare spawns per tick, doubling */
 static uint64_t last_tick;
-static uint64_t stalls;		/* workers killed as stalled, ever */
 static uint64_t recycled[RECYCLE_NREASONS];	/* by reason, ever */
-static uint64_t last_measure;	/* age and rss looked at (monotonic) */
 static struct worker_args spawn_args;
 
-static uint32_t
-current(void)
+struct slot *
+pool_slot(int i)
+{
+	return i >= 0 && i < nslots ? &slots[i] : NULL;
+}
+
+int
+pool_nslots(void)
+{
+	return nslots;
+}
+
+const struct generation *
+pool_generation(void)
+{
+	return gen;
+}
+
+uint32_t
+pool_current(void)
 {
 	return gen != NULL ? gen->id : 0;
 }
@@ -109,7 +91,7 @@ slot_backoff(struct slot *s, uint64_t now)
 	if (s->delay > BACKOFF_MAX_MS)
 		s->delay = BACKOFF_MAX_MS;
 	s->state = SLOT_BACKOFF;
-	s->generation = current();
+	s->generation = pool_current();
 	s->retry_at = now + s->delay;
 	s->retry_wall = realtime_ms() + s->delay;
 }
@@ -165,7 +147,7 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	if (s->recycle != RECYCLE_NONE && !unexpected && code <= 0)
 		recycle_done(s, s->recycle, lived);
 	leaving = s->state == SLOT_DRAINING || s->retiring ||
-	    s->generation != current();
+	    s->generation != pool_current();
 	events_emit(EV_EXIT, json_pack("{s:i, s:i, s:i, s:s, s:I, s:b}",
 	    "slot", idx, "pid", (int)s->pid, "generation", (int)s->generation,
 	    "reason", why, "lived_ms", (json_int_t)lived, "leaving", leaving));
@@ -197,7 +179,7 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 	if ((reason = worker_exit_reason(code)) != NULL) {
 		slot_free(s);
 		s->state = SLOT_FAILED;
-		s->generation = current();
+		s->generation = pool_current();
 		snprintf(s->last_exit, sizeof(s->last_exit), "%s (exit %d)",
 		    reason, code);
 		log_msg(LOG_LVL_ERR, "worker %d (pid %d) cannot start: %s "
@@ -266,7 +248,7 @@ slot_start(int idx)
 		sb->workers[idx].state = SB_EMPTY;
 		/* try again later, as for a crash */
 		s->state = SLOT_BACKOFF;
-		s->generation = current();
+		s->generation = pool_current();
 		s->delay = BACKOFF_MAX_MS / 30;
 		s->retry_at = monotonic_ms() + s->delay;
 		s->retry_wall = realtime_ms() + s->delay;
@@ -278,15 +260,15 @@ slot_start(int idx)
 	s->state = SLOT_RUNNING;
 	s->proc = id;
 	s->pid = proc_pid(id);
-	s->generation = current();
+	s->generation = pool_current();
 	s->retiring = 0;
 	s->term_sent = 0;
 	s->started = monotonic_ms();
 	s->started_wall = realtime_ms();
 	log_debug("worker %d started (pid %d, generation %u)", idx,
-	    (int)proc_pid(id), current());
+	    (int)proc_pid(id), pool_current());
 	events_emit(EV_SPAWN, json_pack("{s:i, s:i, s:i}", "slot", idx, "pid",
-	    (int)s->pid, "generation", (int)current()));
+	    (int)s->pid, "generation", (int)pool_current()));
 	return 0;
 }
 
@@ -301,8 +283,8 @@ slot_find_free(void)
 	return -1;
 }
 
-static void
-slot_signal(struct slot *s, int sig)
+void
+pool_slot_signal(struct slot *s, int sig)
 {
 	if (proc_signal(s->proc, sig) == -1 && errno != ESRCH)
 		log_warn("signal %d to worker %d", sig, (int)(s - slots));
@@ -327,7 +309,7 @@ pool_live(int *idle, int *busy)
 	wc = gen != NULL ? (uint64_t)gen->cfg->worker_connections : 1;
 	for (i = 0; i < nslots; i++) {
 		s = &slots[i];
-		if (s->generation != current() || s->retiring)
+		if (s->generation != pool_current() || s->retiring)
 			continue;
 		if ((s->state == SLOT_BACKOFF && s->holds_place) ||
 		    s->state == SLOT_FAILED)
@@ -369,7 +351,7 @@ pool_ready(void)
 
 	for (i = 0; i < nslots; i++)
 		if (slots[i].state == SLOT_RUNNING &&
-		    slots[i].generation == current() &&
+		    slots[i].generation == pool_current() &&
 		    scoreboard_worker_state(i) == SB_STARTING)
 			return 0;
 	return pool_live(&idle, &busy) > 0 && idle + busy > 0;
@@ -385,7 +367,7 @@ retire_one(void)
 	for (pass = 0; pass < 2; pass++)
 		for (i = nslots - 1; i >= 0; i--) {
 			s = &slots[i];
-			if (s->generation != current() || s->retiring)
+			if (s->generation != pool_current() || s->retiring)
 				continue;
 			if (s->state == SLOT_BACKOFF ||
 			    s->state == SLOT_FAILED) {
@@ -398,7 +380,7 @@ retire_one(void)
 			if (pass == 0 && scoreboard_worker_state(i) == SB_BUSY)
 				continue;
 			s->retiring = 1;
-			slot_signal(s, SIGQUIT);
+			pool_slot_signal(s, SIGQUIT);
 			return 0;
 		}
 	return -1;
@@ -461,7 +443,7 @@ drain_older(uint32_t older_than, int timeout_ms)
 		s->drain_ms = timeout_ms;
 		s->deadline = now + (uint64_t)timeout_ms;
 		s->deadline_wall = realtime_ms() + (uint64_t)timeout_ms;
-		slot_signal(s, SIGQUIT);
+		pool_slot_signal(s, SIGQUIT);
 		n++;
 	}
 	if (n > 0)
@@ -503,7 +485,7 @@ pool_stop(int graceful, int timeout_ms)
 		s->term_sent = 1;
 		s->deadline = now + FAST_STOP_MS - KILL_GRACE_MS;
 		s->deadline_wall = realtime_ms() + FAST_STOP_MS;
-		slot_signal(s, SIGTERM);
+		pool_slot_signal(s, SIGTERM);
 	}
 }
 
@@ -515,181 +497,7 @@ pool_kill_all(void)
 	for (i = 0; i < nslots; i++)
 		if (slots[i].state == SLOT_RUNNING ||
 		    slots[i].state == SLOT_DRAINING)
-			slot_signal(&slots[i], SIGKILL);
-}
-
-void
-pool_deadlines(void)
-{
-	uint64_t now = monotonic_ms();
-	struct slot *s;
-	int i;
-
-	for (i = 0; i < nslots; i++) {
-		s = &slots[i];
-		if (s->state != SLOT_DRAINING || now < s->deadline)
-			continue;
-		if (!s->term_sent) {
-			log_warnx("worker %d (pid %d, generation %u) still busy "
-			    "after shutdown_timeout (%dms): terminating", i,
-			    (int)s->pid, s->generation, s->drain_ms);
-			slot_signal(s, SIGTERM);
-			s->term_sent = 1;
-		} else if (now >= s->deadline + KILL_GRACE_MS) {
-			log_warnx("worker %d (pid %d) ignored TERM: killing", i,
-			    (int)s->pid);
-			slot_signal(s, SIGKILL);
-			s->deadline = now + 60000;
-		}
-	}
-}
-
-/*
- * Reloads in a tight loop while clients hold old workers could fill the
- * slot table with draining generations: when the serving generation needs
- * a slot and none is free, the draining worker nearest its deadline is
- * terminated now.
- */
-static void
-terminate_oldest_draining(uint64_t now)
-{
-	struct slot *s, *best = NULL;
-	int i;
-
-	for (i = 0; i < nslots; i++) {
-		s = &slots[i];
-		if (s->state == SLOT_DRAINING && !s->term_sent &&
-		    (best == NULL || s->deadline < best->deadline))
-			best = s;
-	}
-	if (best == NULL)
-		return;
-	log_warnx("no free worker slot: terminating draining worker %d "
-	    "(pid %d, generation %u) early", (int)(best - slots),
-	    (int)best->pid, best->generation);
-	slot_signal(best, SIGTERM);
-	best->term_sent = 1;
-	best->deadline = now;
-}
-
-/*
- * A worker comes back to its loop (or shows life while a client holds
- * it) at least once a second.  One that has not for stall_timeout is
- * stopped, frozen or stuck: it cannot serve, so it is killed and, being
- * no longer counted, replaced.  A worker still starting counts from its
- * fork.
- */
-static void
-check_stalls(uint64_t now)
-{
-	uint64_t last, limit = (uint64_t)gen->cfg->stall_timeout_ms;
-	struct slot *s;
-	int i, st;
-
-	if (limit == 0)
-		return;
-	for (i = 0; i < nslots; i++) {
-		s = &slots[i];
-		if (s->state != SLOT_RUNNING)
-			continue;
-		st = scoreboard_worker_state(i);
-		last = st == SB_STARTING ? s->started :
-		    SB_LOAD(sb->workers[i].heartbeat_ms);
-		if (last == 0 || last > now || now - last < limit)
-			continue;
-		log_warnx("worker %d (pid %d, generation %u) has not come "
-		    "back to its loop for %llums (stopped, frozen or stuck): "
-		    "killing it, starting another", i, (int)s->pid,
-		    s->generation, (unsigned long long)(now - last));
-		slot_signal(s, SIGKILL);
-		s->state = SLOT_DRAINING;
-		s->stalled = 1;
-		s->term_sent = 1;
-		s->deadline = now + 60000;
-		s->deadline_wall = 0;
-		stalls++;
-	}
-}
-
-/* Leave now, finishing its connections within shutdown_timeout. */
-static void
-slot_drain(struct slot *s, uint64_t now)
-{
-	s->state = SLOT_DRAINING;
-	s->quit_pending = 0;
-	s->drain_ms = gen->cfg->shutdown_timeout_ms;
-	s->deadline = now + (uint64_t)s->drain_ms;
-	s->deadline_wall = realtime_ms() + (uint64_t)s->drain_ms;
-}
-
-/*
- * Workers due for recycling: max_requests, which a worker counts and
- * says in its row (it is leaving already), or its max_age or max_rss,
- * which the master measures itself (the size once a second).  Such a worker no
- * longer counts toward the pool, so pool_maintain starts its
- * replacement at once; it is asked to leave when no worker of the
- * serving generation is still starting (recycle_quit), so that capacity
- * never dips.
- */
-static void
-recycle_check(uint64_t now)
-{
-	struct slot *s;
-	char why[96];
-	int i, st, reason, measure = now - last_measure >= 1000;
-
-	if (measure)
-		last_measure = now;
-	for (i = 0; i < nslots; i++) {
-		s = &slots[i];
-		if (s->state != SLOT_RUNNING || s->retiring ||
-		    s->generation != current())
-			continue;
-		st = scoreboard_worker_state(i);
-		if (st != SB_IDLE && st != SB_BUSY)
-			continue;
-		/* One with no connection left exits now: its slot respawns. */
-		if (SB_LOAD(sb->workers[i].recycle) == RECYCLE_REQUESTS &&
-		    SB_LOAD(sb->workers[i].conns) > 0) {
-			reason = RECYCLE_REQUESTS;
-			snprintf(why, sizeof(why), "served %llu, finishing",
-			    (unsigned long long)SB_LOAD(sb->workers[i].requests));
-		} else if ((reason = recycle_due(&s->limits, now - s->started,
-		    measure && s->limits.rss > 0 ? proc_rss(s->proc) : 0,
-		    why, sizeof(why))) == RECYCLE_NONE)
-			continue;
-		s->retiring = 1;
-		s->recycle = reason;
-		s->quit_pending = 1;
-		s->quit_by = now + RECYCLE_WAIT_MS;
-		if (reason == RECYCLE_REQUESTS)
-			slot_drain(s, now);	/* no QUIT: it is leaving */
-		log_info("worker %d (pid %d, generation %u) recycling: %s (%s); "
-		    "starting its replacement", i, (int)s->pid, s->generation,
-		    recycle_name(reason), why);
-	}
-}
-
-/* Recycled workers whose replacements have started: ask them to leave. */
-static void
-recycle_quit(uint64_t now)
-{
-	struct slot *s;
-	int i, starting = 0;
-
-	for (i = 0; i < nslots; i++)
-		if (slots[i].state == SLOT_RUNNING && !slots[i].retiring &&
-		    slots[i].generation == current() &&
-		    scoreboard_worker_state(i) == SB_STARTING)
-			starting = 1;
-	for (i = 0; i < nslots; i++) {
-		s = &slots[i];
-		if (s->state != SLOT_RUNNING || !s->quit_pending ||
-		    (starting && now < s->quit_by))
-			continue;
-		slot_drain(s, now);
-		slot_signal(s, SIGQUIT);
-	}
+			pool_slot_signal(&slots[i], SIGKILL);
 }
 
 void
@@ -702,8 +510,8 @@ pool_maintain(void)
 	if (gen == NULL)
 		return;
 	max = gen->cfg->max_workers;
-	check_stalls(now);
-	recycle_check(now);
+	pool_check_stalls(now);
+	pool_recycle_check(now);
 	for (i = 0; i < nslots; i++) {
 		struct slot *s = &slots[i];
 
@@ -714,14 +522,14 @@ pool_maintain(void)
 	/* Never below `workers` (or the size set by scale). */
 	while (live < target && live < max) {
 		if ((idx = slot_find_free()) == -1) {
-			terminate_oldest_draining(now);
+			pool_terminate_oldest_draining(now);
 			break;
 		}
 		if (slot_start(idx) == -1)
 			break;
 		live++;
 	}
-	recycle_quit(now);
+	pool_recycle_quit(now);
 	if (!tick)
 		return;
 	last_tick = now;
@@ -791,7 +599,7 @@ pool_publish(void)
 	int i;
 
 	v->target = target;
-	v->stalls = stalls;
+	v->stalls = pool_stalls();
 	memcpy(v->recycled, recycled, sizeof(v->recycled));
 	if (gen != NULL) {
 		v->min_spare = gen->cfg->min_spare;

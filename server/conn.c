@@ -6,8 +6,8 @@
  * what a service sends is written at once and only queued when the socket
  * is full (then EPOLLOUT is watched, and past CONN_OUT_HIGH the service
  * stops reading: backpressure).  Each connection has one timer, set to the
- * earliest of its deadlines (idle, request, keep-alive, write, rate); a
- * service's deadlines change only through conn_rearm().  A connection
+ * earliest of its deadlines (conn_timer.c); its access line is written by
+ * conn_log.c.  A connection
  * closed during a round of events is freed after the round, so that no
  * callback ever sees freed memory.
  */
@@ -41,7 +41,6 @@ static struct conn *reaplist;		/* closed: free after the round */
 static struct conn *closelist;		/* close after the callback */
 static char rbuf[64 * 1024];		/* one read buffer for all */
 
-static void	conn_timer_fired(struct timer *t);
 
 void
 conn_init(int slot, int epfd, int max)
@@ -131,55 +130,6 @@ peer_allowed(const struct service_conf *svc, const struct sockaddr *sa)
 	return 0;
 }
 
-/*
- * What every access line of a connection begins with, as logfmt fields:
- * service, proto, listen, peer.  The peer and the result may one day
- * carry what a client said (a PROXY header's address, a request's
- * words): escaped like all such bytes (logfmt_val).
- */
-static void
-access_prefix(const struct conn *c, char *buf, size_t len)
-{
-	char name[NETD_NAME_MAX * 4 + 3], addr[ADDR_TEXT_MAX * 4 + 3];
-	char peer[sizeof(c->peer_text) * 4 + 3];
-
-	snprintf(buf, len, "service=%s proto=%s listen=%s peer=%s",
-	    logfmt_val(name, sizeof(name), c->svc->name),
-	    proto_name(c->l->addr.proto),
-	    logfmt_val(addr, sizeof(addr), c->l->addr.text),
-	    logfmt_val(peer, sizeof(peer), c->peer_text));
-}
-
-/*
- * The connection's access line, when it ends.  A service that logs its
- * requests (http) has said everything in them: its connection gets a
- * line of its own only if it carried no request.
- */
-static void
-access_line(const struct conn *c)
-{
-	char pre[1024], result[sizeof(c->result) * 4 + 3];
-
-	if (c->logged)
-		return;
-	access_prefix(c, pre, sizeof(pre));
-	log_access(strcmp(c->result, "ok") != 0, "access %s duration=%llums "
-	    "in=%llu out=%llu result=%s", pre,
-	    (unsigned long long)(monotonic_ms() - c->start_ms),
-	    (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
-	    logfmt_val(result, sizeof(result), c->result));
-}
-
-void
-conn_access_request(struct conn *c, int failure, const char *fields)
-{
-	char pre[1024];
-
-	c->logged = 1;
-	access_prefix(c, pre, sizeof(pre));
-	log_access(failure, "access %s %s", pre, fields);
-}
-
 /* The title and the worker's row say how many connections it has. */
 static void
 worker_show(void)
@@ -227,7 +177,7 @@ refuse(const struct listener *l, int fd, const char *peer, const char *why,
 	c.start_ms = monotonic_ms();
 	strlcpy(c.peer_text, peer, sizeof(c.peer_text));
 	conn_set_result(&c, why);
-	access_line(&c);
+	conn_access_line(&c);
 }
 
 static int
@@ -527,96 +477,6 @@ conn_request_end(struct conn *c)
 	conn_rearm(c);
 }
 
-/* The earliest deadline of c, and which it is. */
-static uint64_t
-deadline(const struct conn *c, int *which)
-{
-	const struct service_conf *svc = c->svc;
-	uint64_t at, t;
-
-	*which = TMO_IDLE;
-	at = c->last_read + (uint64_t)svc->idle_timeout_ms;
-	if (c->state == CONN_KEEPALIVE && svc->keepalive_timeout_ms > 0) {
-		at = c->last_write > c->last_read ? c->last_write :
-		    c->last_read;
-		at += (uint64_t)svc->keepalive_timeout_ms;
-		*which = TMO_KEEPALIVE;
-	}
-	if (c->in_request && svc->request_timeout_ms > 0) {
-		t = c->request_start + (uint64_t)svc->request_timeout_ms;
-		/* A body is given more time for what it brought (MinRate). */
-		if (svc->min_rate > 0)
-			t += c->bytes_in * 1000 / svc->min_rate;
-		if (t < at) {
-			at = t;
-			*which = svc->min_rate > 0 ? TMO_RATE : TMO_REQUEST;
-		}
-	}
-	if (c->until != 0 && c->until < at) {
-		at = c->until;
-		*which = TMO_SERVICE;
-	}
-	if (conn_queued(c) > 0) {
-		t = c->last_write + (uint64_t)svc->idle_timeout_ms;
-		/* Writing: the write deadline rules, not the read one. */
-		if (*which == TMO_IDLE || t < at) {
-			at = t;
-			*which = TMO_WRITE;
-		}
-	}
-	return at;
-}
-
-void
-conn_until(struct conn *c, uint64_t at)
-{
-	c->until = at;
-	conn_rearm(c);
-}
-
-void
-conn_rearm(struct conn *c)
-{
-	int which;
-
-	if (c->dead)
-		return;
-	if (timer_set(&c->timer, deadline(c, &which)) == -1) {
-		conn_set_result(c, "error");
-		conn_close(c);
-	}
-}
-
-static void
-conn_timer_fired(struct timer *t)
-{
-	struct conn *c = (struct conn *)((char *)t -
-	    offsetof(struct conn, timer));
-	uint64_t now = monotonic_ms();
-	int which;
-
-	if (c->dead)
-		return;
-	if (deadline(c, &which) > now) {
-		conn_rearm(c);	/* moved on since it was armed */
-		return;
-	}
-	conn_set_result(c, which == TMO_KEEPALIVE ? "ok" :
-	    which == TMO_REQUEST ? "request timeout" :
-	    which == TMO_RATE ? "too slow" : "timeout");
-	if (c->l->type->timeout != NULL && c->l->type->timeout(c, which) == 0 &&
-	    !c->dead && conn_queued(c) > 0) {
-		/* A last word (408): a short while to send it. */
-		c->last_write = now;
-		c->last_read = now;
-		c->in_request = 0;
-		conn_close_after(c);
-		conn_rearm(c);
-		return;
-	}
-	conn_close(c);
-}
-
 void
 conn_close(struct conn *c)
 {
@@ -636,7 +496,7 @@ conn_close(struct conn *c)
 	if (strcmp(c->result, "error") == 0)
 		SB_ADD(sb->listeners[c->l->sb].errors, 1);
 	w->requests++;
-	access_line(c);
+	conn_access_line(c);
 	scoreboard_conn_close(conn_slot, c->row);
 	rows[c->row] = NULL;
 	if (c->row < lowfree)

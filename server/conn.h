@@ -125,6 +125,10 @@ void	conn_set_result(struct conn *c, const char *result);
  * fields (logfmt, escaped by the caller).  c's own line is then left out.
  */
 void	conn_access_request(struct conn *c, int failure, const char *fields);
+/* The connection's last access line (conn_log.c). */
+void	conn_access_line(const struct conn *c);
+/* Its timer went off (conn_timer.c). */
+void	conn_timer_fired(struct timer *t);
 /* A deadline of the service's own (monotonic ms; 0: none). */
 void	conn_until(struct conn *c, uint64_t at);
 /* Re-arm the connection's timer after the service changed a deadline. */

@@ -135,7 +135,7 @@ has_event() {
 	netd_pool hello
 	bg stalled timeout 90 python3 "$HELPERS/watch_stalled.py" "$SOCK" \
 	    "$BATS_TEST_TMPDIR/stalled.ready" "$BATS_TEST_TMPDIR/stalled.go"
-	wait_until 10 test -s "$BATS_TEST_TMPDIR/stalled.ready"
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/stalled.ready"
 	bg w "$NETCTL" -s "$SOCK" watch --json
 	wait_until 10 has_event w spawn
 	for ((i = 0; i < 120; i++)); do

@@ -194,6 +194,7 @@ int
 events_subscribe(int fd, uid_t uid, pid_t pid)
 {
 	struct subscriber *s = NULL;
+	const char *line;
 	char head[128];
 	size_t i, k, backlog = 0;
 	int n;
@@ -203,18 +204,22 @@ events_subscribe(int fd, uid_t uid, pid_t pid)
 			s = &subs[i];
 	if (s == NULL)
 		return -1;
-	for (i = 0; i < EVENTS_RING; i++)
-		backlog += ring[i] != NULL;
+	/* The newest events that fit in half a buffer, oldest first. */
+	for (i = 0, k = 0; i < EVENTS_RING; i++) {
+		line = ring[(ring_next + EVENTS_RING - 1 - i) % EVENTS_RING];
+		if (line == NULL || (k += strlen(line)) > EVENTS_BUF_MAX / 2)
+			break;
+		backlog++;
+	}
 	s->fd = fd;
 	s->uid = uid;
 	s->pid = pid;
 	n = snprintf(head, sizeof(head), "{\"ok\":true,\"watch\":true,"
 	    "\"backlog\":%zu}\n", backlog);
 	sub_send(s, head, (size_t)n);
-	for (i = 0; i < EVENTS_RING && s->fd != -1; i++) {
-		k = (ring_next + i) % EVENTS_RING;
-		if (ring[k] != NULL)
-			sub_send(s, ring[k], strlen(ring[k]));
+	for (i = backlog; i > 0 && s->fd != -1; i--) {
+		line = ring[(ring_next + EVENTS_RING - i) % EVENTS_RING];
+		sub_send(s, line, strlen(line));
 	}
 	log_info("watch: uid %u pid %d subscribed", (unsigned)uid, (int)pid);
 	return 0;

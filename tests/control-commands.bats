@@ -368,6 +368,8 @@ ctl_pid() {
 	assert_output ""
 	# The commands netctl knows (its usage) are the ones documented.
 	run "$NETCTL" -h
+	# (a synopsis too long for its column has its help on the next line,
+	# which starts with spaces, not a name)
 	usage_cmds=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' <<<"$output" | sort | tr '\n' ' ')
 	man_cmds=$(sed -n 's/^\.It Cm \([a-z]*\).*/\1/p' "$man" | sort | tr '\n' ' ')
 	assert_equal "$man_cmds" "$usage_cmds"

@@ -133,9 +133,9 @@ has_event() {
 	# Every refused reload sends its errors: a config with many of them
 	# makes events of some 10 kB.
 	netd_pool hello
-	bg stalled timeout 90 python3 "$HELPERS/watch_stalled.py" "$SOCK" \
+	bg stalled timeout 900 python3 "$HELPERS/watch_stalled.py" "$SOCK" \
 	    "$BATS_TEST_TMPDIR/stalled.ready" "$BATS_TEST_TMPDIR/stalled.go"
-	wait_until 10 test -s "$BATS_TEST_TMPDIR/stalled.ready"
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/stalled.ready"
 	bg w "$NETCTL" -s "$SOCK" watch --json
 	wait_until 10 has_event w spawn
 	for ((i = 0; i < 120; i++)); do
@@ -145,11 +145,11 @@ has_event() {
 		run ctl reload
 		assert_failure 1
 	done
-	wait_until 20 grep -q 'watch: uid [0-9]* pid [0-9]* reads too slowly ([0-9]* bytes unsent): dropped' "$LOG"
+	wait_until 120 grep -q 'watch: uid [0-9]* pid [0-9]* reads too slowly ([0-9]* bytes unsent): dropped' "$LOG"
 	# The master answers at once, and the watcher that reads got it all.
 	run timeout 5 "$NETCTL" -s "$SOCK" ping
 	assert_success
-	wait_eq 20 60 eval "events_of w | grep -c '^reload-end$'"
+	wait_eq 60 60 eval "events_of w | grep -c '^reload-end$'"
 	touch "$BATS_TEST_TMPDIR/stalled.go"
 	run bg_wait stalled 30
 	assert_output --regexp '^closed after [0-9]+ bytes$'

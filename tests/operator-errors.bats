@@ -72,7 +72,7 @@ unprivileged() {
 
 @test "a port something else holds: no netd is blamed" {
 	bg holder python3 "$HELPERS/tcp_port_holder.py" 30
-	wait_until 10 test -s "$BATS_TEST_TMPDIR/holder.out"
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/holder.out"
 	local port
 	port=$(head -1 "$BATS_TEST_TMPDIR/holder.out")
 	netd_config <<-EOF

@@ -119,8 +119,10 @@ near_now() {
 	assert_equal "$zone" "$(TZ=Europe/Berlin date -d "@$epoch" +%Z)"
 	# The worker's log lines after the request are still New York time.
 	wait_until 30 grep -q 'access service=berlin proto=tcp' "$LOG"
-	stamp=$(grep 'access service=berlin proto=tcp' "$LOG" | tail -1 | cut -c1-19)
-	logged=$(TZ=America/New_York date -d "$stamp" +%s)
+	stamp=$(grep 'access service=berlin proto=tcp' "$LOG" | tail -1 | cut -d' ' -f1)
+	# RFC 3339 with New York's offset, and the time is now.
+	assert_equal "${stamp: -6}" "$(TZ=America/New_York date +%:z)"
+	logged=$(date -d "$stamp" +%s)
 	near_now "$logged"
 }
 

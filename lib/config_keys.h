@@ -118,7 +118,7 @@ static const struct key service_keys[] = {
 	{ "max_per_source", K_INT,  S(max_per_source), 0, 1000000,
 	    ALL, "0", 0 },
 	{ "request_timeout", K_DURATION, S(request_timeout_ms), 0, DAY_MS,
-	    T(SVC_HELLO) | T(SVC_HTTP) | T(SVC_UPLOAD), "10s", 0 },
+	    T(SVC_HTTP) | T(SVC_UPLOAD), "10s", 0 },
 	{ "keepalive_timeout", K_DURATION, S(keepalive_timeout_ms), 0,
 	    DAY_MS, T(SVC_HTTP), "5s", 0 },
 	{ "keepalive_requests", K_INT, S(keepalive_requests), 1, 1000000000,

@@ -170,8 +170,6 @@ hello_input(struct conn *c, const char *data, size_t len)
 		;
 	if (rc < 0)
 		return -1;
-	if (!c->close_after && hello_frame_pending(f) > 0)
-		conn_request_begin(c);	/* a message has begun */
 	hello_frame_idle(f);
 	return 0;
 }

@@ -371,7 +371,9 @@ ctl_pid() {
 	# (a synopsis too long for its column has its help on the next line,
 	# which starts with spaces, not a name)
 	usage_cmds=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' <<<"$output" | sort | tr '\n' ' ')
-	man_cmds=$(sed -n 's/^\.It Cm \([a-z]*\).*/\1/p' "$man" | sort | tr '\n' ' ')
+	# (the commands are DESCRIPTION's list; STATUS FIELDS has its own)
+	man_cmds=$(sed -n '/^\.Sh DESCRIPTION/,/^\.Sh /p' "$man" |
+	    sed -n 's/^\.It Cm \([a-z]*\).*/\1/p' | sort | tr '\n' ' ')
 	assert_equal "$man_cmds" "$usage_cmds"
 	# EXIT STATUS lists 0 to 4.
 	assert_equal "$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/p' "$man" | sed -n 's/^\.It \([0-9]\)$/\1/p' | tr '\n' ' ')" "0 1 2 3 4 "

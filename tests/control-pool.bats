@@ -50,7 +50,7 @@ slot_field() {
 	human="$BATS_TEST_TMPDIR/status.txt"
 	wait_until 20 eval 'ctl status >"$human" && grep -q "backoff  " "$human"'
 	run cat "$human"
-	assert_line --regexp "^ +1 +- +1 +backoff +- +- +- +- +- +- +killed by signal 9 \(Killed\); failures $kills; retry in [0-9.]+s$"
+	assert_line --regexp "^ +1 +- +1 +backoff +- +- +- +- +- +- +- +- +- +killed by signal 9 \(Killed\); failures $kills; retry in [0-9.]+s$"
 	assert_line --regexp "Pool: .* 1 backoff$"
 	# Meanwhile the other workers serve, untouched.
 	run hello load 127.0.0.1 "$PORT" 20 2

@@ -53,7 +53,7 @@ many_listeners() {
 	run hello udp 127.0.0.1 "$port" ping
 	assert_success
 	assert_output "ping"
-	wait_eq 10 1 jqs "[.listeners[] | select(.port == $port)][0].connections"
+	wait_eq 10 1 jqs "[.listeners[] | select(.port == $port)][0].datagrams"
 	assert_equal "$(jqs '.netd.pid')" "$NETD_PID"
 }
 

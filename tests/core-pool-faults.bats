@@ -50,8 +50,8 @@ serving() {
 	# ticks of a second, 40 after the sixth.  One or two a second, as
 	# before, took 20 s and more.
 	wait_until 30 test -s "$BATS_TEST_TMPDIR/waits"
-	run grep -o 'started [0-9]* spare workers' "$LOG"
-	assert_line --index 0 "started 1 spare workers"
+	run grep -oE 'started [0-9]+ spare workers?' "$LOG"
+	assert_line --index 0 "started 1 spare worker"
 	assert_line --index 1 "started 2 spare workers"
 	assert_line --index 2 "started 4 spare workers"
 	assert_line --index 3 "started 8 spare workers"

@@ -112,7 +112,7 @@ needs_man() {
 	netd_pool echo-udp
 	run udp --count 3 --expect 3 127.0.0.1 "$(port_of udp echo)" hi
 	assert_success
-	assert_equal "$(jqs '.listeners[0].connections')" 3
+	assert_equal "$(jqs '.listeners[0].datagrams')" 3
 	assert_equal "$(access_lines echo)" 0
 	needs_man
 	run bash -c "LANG=C MANWIDTH=200 man -l '$ROOT/man/netd.8' 2>/dev/null | tr -s ' \n' '  '"

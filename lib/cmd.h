@@ -21,6 +21,7 @@ enum cmd_id {
 	CMD_SCALE,
 	CMD_STOP,
 	CMD_REOPEN,
+	CMD_UPGRADE,
 	CMD_HELP,
 	CMD_COUNT
 };
@@ -36,6 +37,7 @@ enum cmd_arg {
 	CMD_ARG_NONE,
 	CMD_ARG_SCALE,		/* N, +N or -N, N at most CMD_SCALE_MAX */
 	CMD_ARG_TOPIC,		/* [COMMAND] */
+	CMD_ARG_PATH,		/* [PATH]: absolute on the wire, no blanks */
 };
 
 /* Where a parse happens: netctl's command line, or a request line. */
@@ -79,6 +81,7 @@ struct cmd_req {
 	int		 scale;		/* N, or the change for +N and -N */
 	int		 relative;	/* scale +N or -N */
 	enum cmd_id	 topic;		/* help COMMAND, or CMD_NONE */
+	const char	*path;		/* upgrade PATH (a word of argv), or NULL */
 };
 
 extern const struct cmd_entry	cmd_table[CMD_COUNT];

@@ -183,10 +183,10 @@ table_commands() {
 	run raw "help"
 	assert_equal "$(jq -c '[.ok, .code]' <<<"$output")" '[false,"usage"]'
 	assert_equal "$(jq -r '.error' <<<"$output")" \
-	    "unknown command 'help' (ping, version, status, config, reload, scale, stop, reopen)"
+	    "unknown command 'help' (ping, version, status, config, reload, scale, stop, reopen, upgrade)"
 	run raw "stauts"
 	assert_equal "$(jq -r '.error' <<<"$output")" \
-	    "unknown command 'stauts' (ping, version, status, config, reload, scale, stop, reopen); did you mean 'status'?"
+	    "unknown command 'stauts' (ping, version, status, config, reload, scale, stop, reopen, upgrade); did you mean 'status'?"
 	run raw "scale"
 	assert_equal "$(jq -c '[.ok, .code, .error]' <<<"$output")" \
 	    '[false,"usage","usage: scale N|+N|-N"]'

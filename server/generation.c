@@ -5,9 +5,10 @@
  * from the previous generation, which is only read: a listener whose
  * configured address it already has is taken over (same socket, same
  * queue, same counters); the rest are bound.  The first generation takes
- * the sockets passed at start instead, where one matches (inherit.c).  generation_commit() then
- * closes what the new generation did not take over.  A generation that
- * fails anywhere leaves the previous one exactly as it was.
+ * the sockets passed at start instead, where one matches (inherit.c).
+ * generation_commit() then closes what the new generation did not take
+ * over.  A generation that fails anywhere leaves the previous one exactly
+ * as it was.
  */
 #include <errno.h>
 #include <limits.h>

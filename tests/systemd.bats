@@ -344,6 +344,13 @@ loop_done() {
 	bg_wait loop 120
 }
 
+# No start limit: 20 restarts in a row are what the test asks for.
+no_start_limit() {
+	mkdir -p "$BOX_ROOT/etc/systemd/system/$UNIT.d"
+	printf '%s\n' '[Unit]' 'StartLimitIntervalSec=0' \
+	    >"$BOX_ROOT/etc/systemd/system/$UNIT.d/nolimit.conf"
+}
+
 # systemctl restart 20 times under load; prints the clients' summary and
 # returns their status.
 restarts_under_load() {
@@ -361,6 +368,7 @@ restarts_under_load() {
 }
 
 @test "systemctl restart 20 times under hello sessions with the fd store: no session refused or failed" {
+	no_start_limit
 	install_and_start
 	run prop FileDescriptorStoreMax
 	assert_output 64
@@ -375,6 +383,7 @@ restarts_under_load() {
 
 @test "systemctl restart 20 times without the fd store: clients are refused (the difference)" {
 	dropin nofdstore FileDescriptorStoreMax=0 Environment=FDSTORE=0
+	no_start_limit
 	install_and_start
 	run restarts_under_load
 	echo "# 20 restarts, no fd store: $output" >&3
@@ -566,4 +575,33 @@ restarts_under_load() {
 	run box_run -t 60 systemctl start "$UNIT"
 	assert_success
 	wait_until 20 journal_has warning "udp guard: cannot list this host's addresses \(getifaddrs: .*\): datagrams from an interface's broadcast address"
+}
+
+@test "systemctl stop is graceful first, as Debian's nginx unit: a client mid-session finishes; EXTEND_TIMEOUT_USEC while it does" {
+	install_only
+	box_run systemd-analyze log-level debug
+	run box_run -t 60 systemctl start "$UNIT"
+	assert_success
+	rm -f "$BOX_ROOT/var/tmp/ready" "$BOX_ROOT/var/tmp/go"
+	bg held box_run -t 120 python3 "$BSEEDS/hello_client.py" hold \
+	    127.0.0.1 9999 /var/tmp/ready /var/tmp/go
+	wait_until 30 test -s "$BOX_ROOT/var/tmp/ready"
+	run box_run systemctl --no-block stop "$UNIT"
+	assert_success
+	wait_until 30 journal_has notice '^graceful stop: letting'
+	# the drain outlasts a second: systemd hears it needs more time
+	wait_until 30 journal_has debug 'Got notification message .*EXTEND_TIMEOUT_USEC='
+	run prop ActiveState
+	assert_output deactivating
+	touch "$BOX_ROOT/var/tmp/go"
+	run bg_wait held 60
+	assert_success
+	assert_output "Hello, Held!"
+	wait_eq 60 inactive prop ActiveState
+	run prop Result
+	assert_output success
+	# netctl stop --graceful did it: no TERM, no KILL was needed
+	run journal_at info
+	refute_output --partial 'fast stop'
+	refute_output --regexp 'Killing process|SIGKILL'
 }

@@ -4,11 +4,18 @@
 #   make run        install missing build packages, build, run netd in the
 #                   foreground with etc/netd.ini
 #   make check      install missing build and test packages, build, run
-#                   every test (bats)
-#   make check-asan the same tests against an AddressSanitizer/UBSan build
+#                   every test (bats), then the same against the sanitizer
+#                   build (check-asan), then every fuzzer for 30 s
+#                   (check-fuzz)
+#   make check-asan the bats tests against an AddressSanitizer/UBSan build
+#   make fuzz       run every libFuzzer harness (tests/fuzz/fuzz_*.c) for
+#                   FUZZ_SECONDS (60) each; finds go to build/fuzz/
+#                   (check-asan runs them in the classic model:
+#                   worker_connections = 1)
 #   make bench      the benchmark against peers (bench/)
 #   make bench-tools build/bench/: the load generator and the reference
 #                   server (make check builds and tests them too)
+#   TESTS="tests/a.bats tests/b.bats" runs only those bats files
 #   make install    PREFIX=/usr/local DESTDIR=; prints the next steps
 #                   (sysusers, tmpfiles, enable), or runs them with
 #                   SETUP=1 (and DESTDIR empty)
@@ -54,10 +61,10 @@ CTL_OBJ	 = $(CTL_SRC:%.c=$(BUILD)/%.o)
 BUILD_DEPS = gcc make pkg-config libbsd-dev libinih-dev libjansson-dev \
 	     libmd-dev libsystemd-dev libacl1-dev libsodium-dev
 TEST_DEPS  = bats bats-support bats-assert socat jq curl python3 procps \
-	     util-linux iproute2 mandoc passwd
+	     util-linux iproute2 mandoc passwd clang libclang-rt-14-dev
 
-.PHONY: all run check check-asan test test-only bench bench-tools install \
-	uninstall clean deps-build deps-test lint
+.PHONY: all run check check-asan check-fuzz fuzz fuzz-build test test-only \
+	bench bench-tools install uninstall clean deps-build deps-test lint
 
 all: $(BUILD)/netd $(BUILD)/netctl
 
@@ -118,10 +125,14 @@ run: deps-build
 check: deps-test
 	$(MAKE) all
 	$(MAKE) test
+	$(MAKE) check-asan
+	$(MAKE) check-fuzz
 
 # TAP on the terminal, then one summary line: "tests: N passed, N failed".
+# TESTS: the bats files to run (default: all of tests/).
+TESTS	?= tests
 define run_bats
-	@NETD_BUILD=$(abspath $(1)) bats --print-output-on-failure tests \
+	@NETD_BUILD=$(abspath $(1)) bats --print-output-on-failure $(TESTS) \
 	    | tee $(1)/tests.tap; rc=$${PIPESTATUS[0]}; \
 	skipped=$$(grep -c '^ok .* # skip' $(1)/tests.tap); \
 	passed=$$(( $$(grep -c '^ok ' $(1)/tests.tap) - skipped )); \
@@ -137,12 +148,99 @@ check-asan: deps-test
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    HARDEN="-fPIE" all bench-tools
-	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	@# handle_segv=0: tests kill workers with SEGV on purpose; a real
+	@# fault still ends the worker "killed by signal 11", which the end of
+	@# every test reports.  The suite runs here in the classic model;
+	@# 100 reloads under open sessions (the 1000 of the figure are the
+	@# plain run's) keep it within the time of the plain suite.
+	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:handle_segv=0 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    NETD_WORKER_CONNECTIONS=$${NETD_WORKER_CONNECTIONS-1} \
+	    NETD_TEST_RELOADS=$${NETD_TEST_RELOADS-100}; \
 	$(MAKE) --no-print-directory test-only BUILD=build/asan
 
 test-only:
 	$(call run_bats,$(BUILD))
+
+# libFuzzer: every tests/fuzz/fuzz_NAME.c is a harness, built with clang,
+# ASan and UBSan against the daemon's and netctl's code (build/fuzz/,
+# every object but main's, in one archive).  A run replays the
+# reproducers in tests/fuzz/regressions/NAME/, then fuzzes for its time
+# from the seeds in tests/fuzz/corpus/NAME/ (and tests/fuzz/NAME.dict),
+# keeping what it finds in build/fuzz/corpus/NAME/; a crash is saved in
+# build/fuzz/crashes/NAME/ and fails the run.
+FUZZ_CC	     ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR      = build/fuzz
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
+	        $(WARN) -fsanitize=address,undefined \
+	        -fno-sanitize-recover=all -Ilib -Iserver -Itests/fuzz \
+	        $(PKG_CFLAGS)
+FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES    = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_BIN      = $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_OBJ      = $(patsubst %.c,$(FUZZ_DIR)/%.o,$(LIB_SRC) \
+	        $(filter-out server/main.c,$(SRV_SRC)))
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c \
+	    -o $@ $<
+
+$(FUZZ_DIR)/libnetd.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+	    $(FUZZ_DIR)/libnetd.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_DIR)/libnetd.a $(PKG_LIBS)
+
+-include $(FUZZ_OBJ:.o=.d)
+
+fuzz-build: $(FUZZ_BIN)
+
+# One harness: $(1) name, $(2) seconds.  Prints one line; on a failure
+# the end of its log and where the reproducer is.
+define fuzz_one
+	n=$(1); b=$(FUZZ_DIR)/fuzz_$$n; log=$(FUZZ_DIR)/$$n.log; \
+	reg=$$(ls tests/fuzz/regressions/$$n/* 2>/dev/null); \
+	if [ -n "$$reg" ] && ! $$b $$reg >$$log 2>&1; then \
+	  tail -n 40 $$log; echo "fuzz $$n: a regression fails"; exit 1; \
+	fi; \
+	mkdir -p $(FUZZ_DIR)/corpus/$$n $(FUZZ_DIR)/crashes/$$n; \
+	dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+	if ! $$b -max_total_time=$(2) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 $$dict \
+	    -artifact_prefix=$(FUZZ_DIR)/crashes/$$n/ \
+	    $(FUZZ_DIR)/corpus/$$n tests/fuzz/corpus/$$n >$$log 2>&1; then \
+	  tail -n 60 $$log; \
+	  echo "fuzz $$n: FAILED, reproducer in $(FUZZ_DIR)/crashes/$$n/"; \
+	  exit 1; \
+	fi; \
+	runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
+	cov=$$(grep -o 'cov: [0-9]*' $$log | tail -n 1); \
+	echo "fuzz $$n: ok, $$runs runs in $(2) s ($$rate/s), $$cov"
+endef
+
+# Every harness in turn; the last line counts them.
+define fuzz_all
+	@passed=0; failed=0; \
+	for h in $(FUZZ_NAMES); do \
+	  if ( $(call fuzz_one,$$h,$(1)) ); then passed=$$((passed + 1)); \
+	  else failed=$$((failed + 1)); fi; \
+	done; \
+	echo "fuzz: $$passed passed, $$failed failed"; \
+	[ $$failed -eq 0 ]
+endef
+
+fuzz: fuzz-build
+	$(call fuzz_all,$(FUZZ_SECONDS))
+
+check-fuzz: deps-test
+	$(MAKE) fuzz-build
+	$(call fuzz_all,30)
 
 bench: deps-test all bench-tools
 	bench/run

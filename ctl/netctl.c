@@ -232,7 +232,12 @@ ctl_usage(FILE *fp)
 	fprintf(fp, "\ncommands:\n");
 	for (i = 0; i < CMD_COUNT; i++) {
 		cmd_synopsis(i, CMD_CLI, syn, sizeof(syn));
-		fprintf(fp, "  %-30s %s\n", syn, cmd_table[i].help);
+		/* A synopsis too long for its column: help on the next line. */
+		if (strlen(syn) > 30)
+			fprintf(fp, "  %s\n  %-30s %s\n", syn, "",
+			    cmd_table[i].help);
+		else
+			fprintf(fp, "  %-30s %s\n", syn, cmd_table[i].help);
 	}
 	fprintf(fp, "\noptions, before or after the command:\n");
 	for (i = 0; i < NOPTIONS; i++) {

@@ -125,6 +125,32 @@ workers_table(json_t *arr, FILE *fp)
 	table_free(&t);
 }
 
+static void
+connections_table(json_t *arr, FILE *fp)
+{
+	static const char *const heads[] = { "SLOT", "PID", "SERVICE",
+	    "PEER", "STATE", "FOR", "IN", "OUT" };
+	static const int right[] = { 1, 1, 0, 0, 0, 1, 1, 1 };
+	char slot[16], pid[16], dur[24], in[24], out[24];
+	struct table t;
+	json_t *c;
+	size_t i;
+
+	table_init(&t, 8, heads, right);
+	json_array_foreach(arr, i, c) {
+		snprintf(slot, sizeof(slot), "%lld", jint(c, "slot"));
+		snprintf(pid, sizeof(pid), "%lld", jint(c, "pid"));
+		fmt_duration(json_real_value(json_object_get(c, "for")), dur,
+		    sizeof(dur));
+		fmt_bytes(jint(c, "bytes_in"), in, sizeof(in));
+		fmt_bytes(jint(c, "bytes_out"), out, sizeof(out));
+		table_add(&t, slot, pid, jstr(c, "service"), jstr(c, "peer"),
+		    jstr(c, "state"), dur, in, out);
+	}
+	table_print(&t, fp);
+	table_free(&t);
+}
+
 void
 status_print(json_t *doc, FILE *fp)
 {
@@ -151,12 +177,20 @@ status_print(json_t *doc, FILE *fp)
 	if (jint(p, "failed") > 0)
 		fprintf(fp, "             %lld failed: see the workers' notes\n",
 		    jint(p, "failed"));
-	fprintf(fp, "     Spares: %lld..%lld idle, at most %lld workers\n\n",
+	fprintf(fp, "     Spares: %lld..%lld idle, at most %lld workers\n",
 	    jint(p, "min_spare"), jint(p, "max_spare"),
 	    jint(p, "max_workers"));
+	fprintf(fp, "Connections: %lld of %lld (%lld%%)\n\n",
+	    jint(p, "connections"), jint(p, "capacity"),
+	    jint(p, "capacity") > 0 ?
+	    jint(p, "connections") * 100 / jint(p, "capacity") : 0);
 	listeners_table(json_object_get(doc, "listeners"), fp);
 	fputc('\n', fp);
 	workers_table(json_object_get(doc, "workers"), fp);
+	if (json_is_array(json_object_get(doc, "connections"))) {
+		fputc('\n', fp);
+		connections_table(json_object_get(doc, "connections"), fp);
+	}
 }
 
 static void

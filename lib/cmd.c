@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "utf8.h"
 
 #define STR(x)		STR1(x)
 #define STR1(x)		#x
@@ -26,6 +27,8 @@ const struct cmd_flag cmd_flags[] = {
 	{ .bit = CMD_FL_WATCH, .name = "--watch", .value = "SECONDS",
 	    .min = 0.1, .max = 3600, .dflt = 2, .local = 1,
 	    .help = "draw it again every SECONDS (0.1 to 3600, default 2)" },
+	{ .bit = CMD_FL_CONNECTIONS, .name = "--connections",
+	    .help = "also every connection the workers hold" },
 };
 const size_t cmd_nflags = sizeof(cmd_flags) / sizeof(cmd_flags[0]);
 
@@ -38,7 +41,8 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 	    "is netd alive" },
 	[CMD_VERSION] = { "version", CMD_ARG_NONE, 0, CMD_READ, 0, 0,
 	    "netd's and netctl's versions" },
-	[CMD_STATUS] = { "status", CMD_ARG_NONE, CMD_FL_WATCH, CMD_READ, 0, 0,
+	[CMD_STATUS] = { "status", CMD_ARG_NONE,
+	    CMD_FL_WATCH | CMD_FL_CONNECTIONS, CMD_READ, 0, 0,
 	    "pool, listeners and workers" },
 	[CMD_CONFIG] = { "config", CMD_ARG_NONE, 0, CMD_READ, 0, 0,
 	    "the configuration in effect" },
@@ -70,6 +74,15 @@ static const struct {
 };
 
 #define NAME_MAX_LEN	15	/* longest command name, for cmd_suggest */
+#define SHOWN_MAX	65	/* a word quoted in a message: 64 bytes */
+
+/* A word as a message quotes it: 64 bytes at most, cut on a character. */
+static const char *
+shown(const char *word, char buf[SHOWN_MAX])
+{
+	utf8_strlcpy(buf, word, SHOWN_MAX);
+	return buf;
+}
 
 const char *
 cmd_arg_synopsis(enum cmd_arg arg)
@@ -244,17 +257,17 @@ static void
 unknown(const char *word, enum cmd_side side, char *err, size_t errlen)
 {
 	const char *near = cmd_suggest(word, side);
-	char names[256];
+	char names[256], w[SHOWN_MAX];
 
 	if (side == CMD_WIRE) {
 		cmd_names(side, names, sizeof(names));
-		snprintf(err, errlen, "unknown command '%.64s' (%s)%s%s%s",
-		    word, names, near ? "; did you mean '" : "",
+		snprintf(err, errlen, "unknown command '%s' (%s)%s%s%s",
+		    shown(word, w), names, near ? "; did you mean '" : "",
 		    near ? near : "", near ? "'?" : "");
 	} else
-		snprintf(err, errlen, "unknown command '%.64s'%s%s%s", word,
-		    near ? "; did you mean '" : "", near ? near : "",
-		    near ? "'?" : "");
+		snprintf(err, errlen, "unknown command '%s'%s%s%s",
+		    shown(word, w), near ? "; did you mean '" : "",
+		    near ? near : "", near ? "'?" : "");
 }
 
 /* A word's mistake, with the command's synopsis to show what is valid. */
@@ -263,15 +276,15 @@ misuse(const struct cmd_req *req, enum cmd_side side, const char *what,
     const char *word, char *err, size_t errlen)
 {
 	const struct cmd_entry *e = &cmd_table[req->id];
-	char syn[128];
+	char syn[128], w[SHOWN_MAX];
 
 	if (flags_on(req->id, side) == 0 && e->arg == CMD_ARG_NONE) {
 		snprintf(err, errlen, "%s takes no arguments", e->name);
 		return -1;
 	}
 	cmd_synopsis(req->id, side, syn, sizeof(syn));
-	snprintf(err, errlen, "%s: %s '%.64s' (usage: %s)", e->name, what,
-	    word, syn);
+	snprintf(err, errlen, "%s: %s '%s' (usage: %s)", e->name, what,
+	    shown(word, w), syn);
 	return -1;
 }
 
@@ -340,7 +353,7 @@ cmd_parse(enum cmd_side side, int argc, char *const argv[],
 	const struct cmd_entry *e;
 	const struct cmd_flag *f;
 	const char *w, *eq;
-	char syn[128];
+	char syn[128], sw[SHOWN_MAX];
 	unsigned mask;
 	int i, nargs = 0, rc;
 
@@ -398,12 +411,12 @@ cmd_parse(enum cmd_side side, int argc, char *const argv[],
 		switch (e->arg) {
 		case CMD_ARG_SCALE:
 			if ((rc = scale_arg(w, req)) == -1)
-				snprintf(err, errlen, "%s: '%.64s' is not N, "
-				    "+N or -N", e->name, w);
+				snprintf(err, errlen, "%s: '%s' is not N, "
+				    "+N or -N", e->name, shown(w, sw));
 			else if (rc == -2)
-				snprintf(err, errlen, "%s: '%.64s' is beyond "
+				snprintf(err, errlen, "%s: '%s' is beyond "
 				    "%d workers, the most netd runs", e->name,
-				    w, CMD_SCALE_MAX);
+				    shown(w, sw), CMD_SCALE_MAX);
 			if (rc != 0)
 				return -1;
 			break;
@@ -432,6 +445,31 @@ cmd_parse(enum cmd_side side, int argc, char *const argv[],
 		return -1;
 	}
 	return 0;
+}
+
+int
+cmd_parse_line(char *line, struct cmd_req *req, char *err, size_t errlen)
+{
+	char *argv[CMD_ARGS_MAX], *tok, *save = NULL;
+	int argc = 0;
+
+	memset(req, 0, sizeof(*req));
+	req->id = req->topic = CMD_NONE;
+	for (tok = strtok_r(line, " \t\r", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == CMD_ARGS_MAX) {
+			snprintf(err, errlen, "request has more than %d words",
+			    CMD_ARGS_MAX);
+			return -1;
+		}
+		argv[argc++] = tok;
+	}
+	if (argc == 0) {
+		snprintf(err, errlen, "empty request: send a command such as "
+		    "'status'");
+		return -1;
+	}
+	return cmd_parse(CMD_WIRE, argc, argv, req, err, errlen);
 }
 
 int

@@ -50,6 +50,7 @@ enum cmd_side {
 #define CMD_FL_DRY_RUN		0x01u
 #define CMD_FL_GRACEFUL		0x02u
 #define CMD_FL_WATCH		0x04u
+#define CMD_FL_CONNECTIONS	0x08u
 
 #define CMD_ARGS_MAX		8	/* words in a request line */
 #define CMD_SCALE_MAX		512	/* NETD_MAX_WORKERS (asserted in cmd.c) */
@@ -99,6 +100,14 @@ const char *cmd_suggest(const char *word, enum cmd_side side);
  */
 int	cmd_parse(enum cmd_side side, int argc, char *const argv[],
 	    struct cmd_req *req, char *err, size_t errlen);
+/*
+ * A request line as the master reads it (NUL-terminated, without its
+ * LF): split in place into words at spaces, tabs and CRs, at most
+ * CMD_ARGS_MAX, then cmd_parse(CMD_WIRE, ...).  req->id is CMD_NONE when
+ * there is no command to speak of (empty, too many words, unknown).
+ */
+int	cmd_parse_line(char *line, struct cmd_req *req, char *err,
+	    size_t errlen);
 /* The request line for req, as netctl sends it; -1 if it does not fit. */
 int	cmd_format(const struct cmd_req *req, char *buf, size_t len);
 /* "reload [--dry-run]": the command and what it takes on this side. */

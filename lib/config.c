@@ -19,20 +19,27 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "utf8.h"
 
-enum section { SEC_NONE, SEC_GLOBAL, SEC_SERVICE, SEC_BAD };
-
+/*
+ * The longest line, with its newline.  inih is handed whole lines (see
+ * config_reader), and a longer one is an error rather than two lines.
+ */
 #define CONFIG_FILE_MAX	(1 << 20)	/* a config is no bigger */
 #define UTF8_BOM	"\xef\xbb\xbf"
+#define LINE_MAX_BYTES	(1 << 16)
+
+enum section { SEC_NONE, SEC_GLOBAL, SEC_SERVICE, SEC_BAD };
 
 struct loader {
 	struct netd_config	*cfg;
 	struct config_errors	*errs;
 	FILE			*fp;
+	char			*lbuf;		/* getline's */
+	size_t			 lcap;
 	int			 line;		/* line being parsed */
-	int			 at_bol;	/* last chunk ended a line */
+	int			 stop;		/* a line inih must not see */
 	size_t			 nread;		/* bytes so far */
-	int			 too_big;
 	enum section		 sec;
 	struct service_conf	*svc;
 };
@@ -159,48 +166,57 @@ begin_section(struct loader *ld, const char *hdr)
 }
 
 /*
- * inih reader: fgets that also counts lines and spots section headers, so
- * that errors carry line numbers and empty sections are seen too.
+ * inih reader: one whole line at a time, so that line numbers are right
+ * and section headers are seen (also those of empty sections) however
+ * long the line.  A NUL byte or a line too long for inih ends the file
+ * with an error: inih would read on past the NUL as if the line ended,
+ * or take the rest of a long line (a comment's tail) for a line.
  */
 static char *
 config_reader(char *str, int num, void *stream)
 {
 	struct loader *ld = stream;
-	char *s, *e;
+	char hdr[256], *s, *e;
+	ssize_t n;
 	size_t len;
 
-	if (fgets(str, num, ld->fp) == NULL)
+	if (ld->stop || (n = getline(&ld->lbuf, &ld->lcap, ld->fp)) == -1)
 		return NULL;
-	len = strlen(str);
+	ld->line++;
 	/* The file grew since it was measured, or lies about its size. */
-	if ((ld->nread += len) > CONFIG_FILE_MAX) {
-		ld->too_big = 1;
+	if ((ld->nread += (size_t)n) > CONFIG_FILE_MAX) {
+		config_error(ld, 0, "larger than %dM", CONFIG_FILE_MAX >> 20);
+		ld->stop = 1;
 		return NULL;
 	}
 	/* A byte order mark, as editors on Windows write: not text. */
-	if (ld->line == 0 && ld->at_bol &&
-	    strncmp(str, UTF8_BOM, strlen(UTF8_BOM)) == 0)
-		memmove(str, str + strlen(UTF8_BOM),
-		    len - strlen(UTF8_BOM) + 1);
-	if (ld->at_bol) {
-		ld->line++;
-		s = str + strspn(str, " \t");
-		if (*s == '[') {
-			e = strchr(s, ']');
-			if (e != NULL) {
-				char hdr[256];
-
-				len = (size_t)(e - s - 1);
-				if (len >= sizeof(hdr))
-					len = sizeof(hdr) - 1;
-				memcpy(hdr, s + 1, len);
-				hdr[len] = '\0';
-				begin_section(ld, hdr);
-			}
-		}
+	if (ld->line == 1 && (size_t)n >= strlen(UTF8_BOM) &&
+	    memcmp(ld->lbuf, UTF8_BOM, strlen(UTF8_BOM)) == 0) {
+		n -= (ssize_t)strlen(UTF8_BOM);
+		memmove(ld->lbuf, ld->lbuf + strlen(UTF8_BOM), (size_t)n + 1);
 	}
-	len = strlen(str);
-	ld->at_bol = len > 0 && str[len - 1] == '\n';
+	if (memchr(ld->lbuf, '\0', (size_t)n) != NULL) {
+		config_error(ld, ld->line, "a NUL byte: not a text file");
+		ld->stop = 1;
+		return NULL;
+	}
+	/* inih reads on unless a line is shorter than num - 1, or ends. */
+	if (num < 2 || (size_t)n > (size_t)num - 2) {
+		config_error(ld, ld->line, "line longer than %d bytes",
+		    num - 2);
+		ld->stop = 1;
+		return NULL;
+	}
+	memcpy(str, ld->lbuf, (size_t)n + 1);
+	s = str + strspn(str, " \t");
+	if (*s == '[' && (e = strchr(s, ']')) != NULL) {
+		len = (size_t)(e - s - 1);
+		if (len >= sizeof(hdr))
+			len = utf8_cut(s + 1, sizeof(hdr) - 1);
+		memcpy(hdr, s + 1, len);
+		hdr[len] = '\0';
+		begin_section(ld, hdr);
+	}
 	return str;
 }
 
@@ -303,46 +319,44 @@ check_global(struct loader *ld)
 		    "serve");
 }
 
-/*
- * Open the file for reading if it is one: not a FIFO, a device or a
- * directory (opened without blocking, so that a FIFO cannot hang us),
- * and not over CONFIG_FILE_MAX.
- */
-static FILE *
-config_open(struct loader *ld, const char *path)
+struct netd_config *
+config_load(const char *path, struct config_errors *errs)
 {
+	struct netd_config *cfg;
 	struct stat st;
-	FILE *fp;
+	const char *pre = "cannot open: ", *why = NULL;
+	FILE *fp = NULL;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		config_error(ld, 0, "cannot open: %s", strerror(errno));
+	/*
+	 * A regular file no bigger than CONFIG_FILE_MAX: not a device that
+	 * never ends (/dev/zero), a FIFO that blocks, or a directory.
+	 */
+	memset(errs, 0, sizeof(*errs));
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode)) {
+		pre = "";
+		why = "not a regular file";
+	} else if (st.st_size > CONFIG_FILE_MAX) {
+		pre = "";
+		why = "larger than 1M";
+	} else if ((fp = fdopen(fd, "r")) == NULL)
+		why = strerror(errno);
+	if (why != NULL) {
+		config_errors_add(errs, path, 0, "%s%s", pre, why);
+		if (fd != -1)
+			close(fd);
 		return NULL;
 	}
-	if (fstat(fd, &st) == -1) {
-		config_error(ld, 0, "cannot open: %s", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		config_error(ld, 0, "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size > CONFIG_FILE_MAX) {
-		config_error(ld, 0, "larger than %dM", CONFIG_FILE_MAX >> 20);
-		close(fd);
-		return NULL;
-	}
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		config_error(ld, 0, "cannot open: %s", strerror(errno));
-		close(fd);
-	}
-	return fp;
+	cfg = config_load_file(fp, path, errs);
+	fclose(fp);
+	return cfg;
 }
 
 struct netd_config *
-config_load(const char *path, struct config_errors *errs)
+config_load_file(FILE *fp, const char *path, struct config_errors *errs)
 {
 	struct netd_config *cfg;
 	struct loader ld;
@@ -356,7 +370,7 @@ config_load(const char *path, struct config_errors *errs)
 	memset(&ld, 0, sizeof(ld));
 	ld.cfg = cfg;
 	ld.errs = errs;
-	ld.at_bol = 1;
+	ld.fp = fp;
 	cfg->path = strdup(path);
 	tmp = strdup(path);
 	cfg->basedir = tmp != NULL ? strdup(dirname(tmp)) : NULL;
@@ -365,22 +379,16 @@ config_load(const char *path, struct config_errors *errs)
 		config_free(cfg);
 		return NULL;
 	}
-	if ((ld.fp = config_open(&ld, path)) == NULL) {
-		config_free(cfg);
-		return NULL;
-	}
 	ini_use_stack = 0;
 	ini_allow_realloc = 1;
-	ini_max_line = 1 << 16;
+	ini_max_line = LINE_MAX_BYTES;
+	ini_initial_alloc = LINE_MAX_BYTES;	/* a line is one read */
 	ini_allow_multiline = 0;
 	rc = ini_parse_stream(config_reader, &ld, config_handler, &ld);
-	fclose(ld.fp);
-	if (ld.too_big) {
-		config_error(&ld, 0, "larger than %dM", CONFIG_FILE_MAX >> 20);
-		config_free(cfg);
-		return NULL;
-	}
-	if (rc > 0)
+	free(ld.lbuf);
+	if (ferror(fp))
+		config_error(&ld, 0, "cannot read: %s", strerror(errno));
+	else if (rc > 0)
 		config_error(&ld, rc, "syntax error (expected 'key = value' "
 		    "or '[section]')");
 	else if (rc < 0)

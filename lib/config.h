@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -46,6 +47,11 @@ struct service_conf {
 	size_t		 nallow;
 	int		 udp_rate;	/* replies/s per source, 0 = no limit */
 	int		 max_connections; /* per service, 0 = no limit */
+	int		 max_per_source;  /* per client address, 0 = no limit */
+	int		 request_timeout_ms; /* a message or head, 0 = none */
+	int		 keepalive_timeout_ms; /* http: between requests */
+	int		 keepalive_requests;   /* http: per connection */
+	uint64_t	 min_rate;	/* upload body, bytes/s; 0 = none */
 	char		*dir;		/* upload */
 	uint64_t	 max_size;	/* upload */
 	int		 mode;		/* upload file permissions */
@@ -68,6 +74,7 @@ struct netd_config {
 	int		 max_spare;
 	int		 max_workers;
 	int		 max_requests;
+	int		 worker_connections;
 	char		*user;
 	char		*group;
 	char		*control_socket;
@@ -94,6 +101,12 @@ struct config_errors {
  * every problem found in errs (to be freed with config_errors_free).
  */
 struct netd_config *config_load(const char *path, struct config_errors *errs);
+/*
+ * The same from an open stream: path names it in messages and is the
+ * base of relative paths.
+ */
+struct netd_config *config_load_file(FILE *fp, const char *path,
+	    struct config_errors *errs);
 void	config_free(struct netd_config *cfg);
 /* Add "FILE:LINE: message" ("FILE: message" for line 0) to errs. */
 void	config_errors_add(struct config_errors *errs, const char *file,

@@ -1,7 +1,8 @@
 /*
  * The effective config as JSON (`netctl config`), from the key table
  * (config_keys.h): every value written as a config file would write it,
- * so that the human view of it reads as a config file.
+ * so that the human view of it reads as a config file.  Text from the
+ * file (paths, strings, addresses) is made valid UTF-8 (utf8_json).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "log.h"
+#include "utf8.h"
 
 static json_t *
 size_json(const struct key *k, const void *base)
@@ -64,14 +66,14 @@ value_json(const struct key *k, const void *base)
 		return json_string(svc_type_name(v));
 	case K_STRING:
 	case K_PATH:
-		/* NULL: unset.  (Text that is not UTF-8 prints as null too.) */
+		/* NULL: unset. */
 		s = *(char *const *)KEY_CFIELD(k, base);
-		return s != NULL ? json_string(s) : json_null();
+		return utf8_json(s);
 	case K_LISTEN:
 		a = json_array();
 		for (i = 0; i < svc->nlistens; i++)
 			json_array_append_new(a,
-			    json_string(svc->listens[i].text));
+			    utf8_json(svc->listens[i].text));
 		return a;
 	case K_CIDRS:
 		if (svc->nallow == 0)
@@ -112,7 +114,7 @@ config_json(const struct netd_config *cfg)
 
 	if ((doc = json_object()) == NULL)
 		return NULL;
-	json_object_set_new(doc, "file", json_string(cfg->path));
+	json_object_set_new(doc, "file", utf8_json(cfg->path));
 	if ((netd = json_object()) != NULL)
 		keys_json(netd, NULL, cfg);
 	json_object_set_new(doc, "netd", netd);
@@ -121,7 +123,7 @@ config_json(const struct netd_config *cfg)
 		if ((o = json_object()) == NULL)
 			continue;
 		json_object_set_new(o, "name",
-		    json_string(cfg->services[i].name));
+		    utf8_json(cfg->services[i].name));
 		keys_json(o, &cfg->services[i], &cfg->services[i]);
 		json_array_append_new(svcs, o);
 	}

@@ -2,9 +2,10 @@
  * Logging: one line per write(2) to stderr so that lines from the master
  * and its workers never interleave.  Under systemd (JOURNAL_STREAM set) a
  * line is "<N>message" and journald keeps the priority and adds the time;
- * otherwise it carries its own timestamp, ident and level.  A process may
- * also send its error messages to a socket (log_tee): how `netd -d` learns
- * why a start failed.
+ * otherwise it carries its own timestamp, ident and level.  A line cut
+ * short is cut on a character boundary (utf8.c).  A process may also send
+ * its error messages to a socket (log_tee): how `netd -d` learns why a
+ * start failed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static const char *log_ident = "netd";
 static int log_level = LOG_LVL_INFO;
@@ -185,10 +187,11 @@ log_vwrite(int level, const char *fmt, va_list ap, int errnum, int plain)
 
 	if (level > log_level && !plain)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	utf8_vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (errnum != 0) {
 		len = strlen(msg);
-		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(errnum));
+		utf8_snprintf(msg + len, sizeof(msg) - len, ": %s",
+		    strerror(errnum));
 	}
 	log_controls(msg, sizeof(msg));
 	if (level <= LOG_LVL_ERR)
@@ -208,8 +211,8 @@ log_vwrite(int level, const char *fmt, va_list ap, int errnum, int plain)
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {
-		n = sizeof(line) - 1;
-		line[n - 1] = '\n';
+		n = (int)utf8_cut(line, sizeof(line) - 2);
+		line[n++] = '\n';
 	}
 	/* One write: a short write to a pipe or tty only loses the tail. */
 	while (write(STDERR_FILENO, line, (size_t)n) == -1 && errno == EINTR)

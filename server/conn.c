@@ -1,17 +1,25 @@
 /*
- * A connection in a worker, from the moment it is taken to its access
- * line: the allow list, max_connections, the busy state and title, the
- * service, the byte counters of the worker and the listener, and the
- * line written when it ends.  A datagram goes the same way in miniature:
- * allow list, the UDP guard, the service's reply.  Everything a listener
- * needs (service settings, type, counter rows) was resolved by the master
- * before the worker forked.
+ * Connections in a worker's event loop.  A connection is accepted, checked
+ * (allow list, max_connections), given a row of the worker's table and
+ * handed to its service, which is a set of callbacks: start, input, idle,
+ * eof, flushed, timeout, finish.  Reads go through one buffer per worker;
+ * what a service sends is written at once and only queued when the socket
+ * is full (then EPOLLOUT is watched, and past CONN_OUT_HIGH the service
+ * stops reading: backpressure).  Each connection has one timer, set to the
+ * earliest of its deadlines (idle, request, keep-alive, write, rate); a
+ * service's deadlines change only through conn_rearm().  A connection
+ * closed during a round of events is freed after the round, so that no
+ * callback ever sees freed memory.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "conn.h"
+#include "conn_limit.h"
 #include "esc.h"
 #include "io.h"
 #include "listener.h"
@@ -19,14 +27,93 @@
 #include "scoreboard.h"
 #include "service.h"
 #include "title.h"
-#include "udp_guard.h"
 
-static int conn_slot;
+#define READ_BUDGET	4		/* reads per event: fairness */
+
+_Static_assert(CONN_NSTATES == SB_CONN_STATES, "sb_worker.conn_states");
+
+static int conn_slot, conn_ep = -1, conn_max;
+static struct conn **rows;		/* by row; NULL: free */
+static int nconns, lowfree;
+static struct conn *reaplist;		/* closed: free after the round */
+static struct conn *closelist;		/* close after the callback */
+static char rbuf[64 * 1024];		/* one read buffer for all */
+
+static void	conn_timer_fired(struct timer *t);
 
 void
-conn_init(int slot)
+conn_init(int slot, int epfd, int max)
 {
 	conn_slot = slot;
+	conn_limit_slot(slot);
+	conn_ep = epfd;
+	conn_max = max;
+	if ((rows = calloc((size_t)max, sizeof(*rows))) == NULL)
+		conn_max = 0;
+	sb->workers[slot].conn_max = (uint32_t)conn_max;
+}
+
+int
+conn_count(void)
+{
+	return nconns;
+}
+
+const char *
+conn_state_name(int state)
+{
+	static const char *const names[CONN_NSTATES] = {
+		[CONN_READING] = "reading",
+		[CONN_WRITING] = "writing",
+		[CONN_KEEPALIVE] = "keepalive",
+		[CONN_CLOSING] = "closing",
+	};
+
+	return state >= 0 && state < CONN_NSTATES ? names[state] : "?";
+}
+
+void
+conn_set_result(struct conn *c, const char *result)
+{
+	strlcpy(c->result, result, sizeof(c->result));
+}
+
+static void
+worker_counts(void)
+{
+	struct sb_worker *w = &sb->workers[conn_slot];
+
+	__atomic_store_n(&w->conns, (uint32_t)nconns, __ATOMIC_RELAXED);
+}
+
+void
+conn_set_state(struct conn *c, int state)
+{
+	struct sb_worker *w = &sb->workers[conn_slot];
+
+	if (c->state == state)
+		return;
+	SB_SUB(w->conn_states[c->state], 1);
+	SB_ADD(w->conn_states[state], 1);
+	c->state = state;
+	scoreboard_conn_state(conn_slot, c->row, state);
+}
+
+static void
+count(struct conn *c, uint64_t in, uint64_t out)
+{
+	struct sb_worker *w = &sb->workers[conn_slot];
+	struct sb_listener_count *l = &sb->listeners[c->l->sb];
+
+	c->bytes_in += in;
+	c->bytes_out += out;
+	w->bytes_in += in;
+	w->bytes_out += out;
+	if (in)
+		SB_ADD(l->bytes_in, in);
+	if (out)
+		SB_ADD(l->bytes_out, out);
+	scoreboard_conn_bytes(conn_slot, c->row, c->bytes_in, c->bytes_out);
 }
 
 static int
@@ -40,72 +127,6 @@ peer_allowed(const struct service_conf *svc, const struct sockaddr *sa)
 		if (cidr_match(&svc->allow[i], sa))
 			return 1;
 	return 0;
-}
-
-void
-conn_set_result(struct conn *c, const char *result)
-{
-	strlcpy(c->result, result, sizeof(c->result));
-}
-
-static void
-conn_count(struct conn *c, uint64_t in, uint64_t out)
-{
-	struct sb_worker *w = &sb->workers[conn_slot];
-	struct sb_listener_count *l = &sb->listeners[c->l->sb];
-
-	c->bytes_in += in;
-	c->bytes_out += out;
-	w->bytes_in += in;
-	w->bytes_out += out;
-	if (in)
-		SB_ADD(l->bytes_in, in);
-	if (out)
-		SB_ADD(l->bytes_out, out);
-}
-
-/* Read what is there, waiting up to idle_timeout: >0, 0 at EOF, -1. */
-ssize_t
-conn_read(struct conn *c, void *buf, size_t len)
-{
-	return conn_read_ms(c, buf, len, c->svc->idle_timeout_ms);
-}
-
-ssize_t
-conn_read_ms(struct conn *c, void *buf, size_t len, int timeout_ms)
-{
-	ssize_t n;
-
-	n = io_read(c->fd, buf, len, timeout_ms);
-	if (n > 0)
-		conn_count(c, (uint64_t)n, 0);
-	else if (n == -1)
-		/* A reset is the client's doing, not an error of ours. */
-		conn_set_result(c, errno == ETIMEDOUT ? "timeout" :
-		    errno == EINTR ? "stopped" : errno == ECONNRESET ?
-		    "reset" : "error");
-	return n;
-}
-
-int
-conn_write(struct conn *c, const void *buf, size_t len)
-{
-	ssize_t n;
-
-	n = io_write_all(c->fd, buf, len, c->svc->idle_timeout_ms);
-	if (n == -1) {
-		conn_set_result(c, errno == ETIMEDOUT ? "timeout" :
-		    errno == EINTR ? "stopped" : "peer gone");
-		return -1;
-	}
-	conn_count(c, 0, (uint64_t)n);
-	return 0;
-}
-
-int
-conn_write_str(struct conn *c, const char *s)
-{
-	return conn_write(c, s, strlen(s));
 }
 
 /*
@@ -125,97 +146,607 @@ access_line(const struct conn *c)
 	    esc_str(result, sizeof(result), c->result));
 }
 
-void
-conn_stream(const struct listener *l, int fd,
-    const struct sockaddr_storage *peer, socklen_t peerlen)
+/* The title and the worker's row say how many connections it has. */
+static void
+worker_show(void)
 {
-	struct sb_listener_count *lc = &sb->listeners[l->sb];
-	struct sb_worker *w = &sb->workers[conn_slot];
-	struct sb_service_count *s = NULL;
+	struct conn *c = NULL;
+	int i;
+
+	worker_counts();
+	if (nconns == 1) {
+		for (i = 0; i < conn_max && c == NULL; i++)
+			c = rows[i];
+		scoreboard_set_state(conn_slot, SB_BUSY, c->svc->name,
+		    c->peer_text);
+		title_set("worker %d %s %s", conn_slot, c->svc->name,
+		    c->peer_text);
+	} else if (nconns > 1) {
+		scoreboard_set_state(conn_slot, SB_BUSY, NULL, NULL);
+		title_set("worker %d (%d conns)", conn_slot, nconns);
+	}
+	/* No connection: the worker's loop says idle or draining. */
+}
+
+/* A connection no longer counted in its service's active. */
+static void
+service_leave(const struct listener *l)
+{
+	SB_SUB(sb->services[l->svc_sb].active, 1);
+	SB_SUB(sb->workers[conn_slot].active[l->svc_sb], 1);
+}
+
+/* Refuse before anything is set up: write a last word if we can, close. */
+static void
+refuse(const struct listener *l, int fd, const char *peer, const char *why,
+    const char *msg)
+{
 	struct conn c;
 
+	if (msg != NULL)
+		(void)send(fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (close(fd) == -1)
+		log_debug("close: %s", strerror(errno));
 	memset(&c, 0, sizeof(c));
-	c.fd = fd;
 	c.l = l;
 	c.svc = l->svc;
-	c.peer = *peer;
-	c.peerlen = peerlen;
 	c.start_ms = monotonic_ms();
-	sockaddr_format((const struct sockaddr *)peer, peerlen, c.peer_text,
-	    sizeof(c.peer_text));
-	conn_set_result(&c, "ok");
-	SB_ADD(lc->connections, 1);
-
-	if (!peer_allowed(c.svc, (const struct sockaddr *)peer)) {
-		SB_ADD(lc->refused, 1);
-		conn_set_result(&c, "denied");
-		access_line(&c);
-		return;
-	}
-	if (l->svc_sb != -1) {
-		s = &sb->services[l->svc_sb];
-		SB_ADD(s->connections, 1);
-		w->service = l->svc_sb;
-		if (SB_ADD(s->active, 1) > c.svc->max_connections &&
-		    c.svc->max_connections > 0) {
-			SB_ADD(s->refused_busy, 1);
-			SB_ADD(lc->refused, 1);
-			(void)conn_write_str(&c, "ERR busy\r\n");
-			conn_set_result(&c, "busy");
-			goto done;
-		}
-	}
-	scoreboard_set_state(conn_slot, SB_BUSY, c.svc->name, c.peer_text);
-	title_set("worker %d %s %s", conn_slot, c.svc->name, c.peer_text);
-	if (l->type == NULL || l->type->serve_stream == NULL) {
-		conn_set_result(&c, "no stream service");
-		SB_ADD(lc->errors, 1);
-	} else
-		l->type->serve_stream(&c);
-	if (strcmp(c.result, "error") == 0)
-		SB_ADD(lc->errors, 1);
-done:
-	if (s != NULL) {
-		SB_SUB(s->active, 1);
-		w->service = -1;
-	}
+	strlcpy(c.peer_text, peer, sizeof(c.peer_text));
+	conn_set_result(&c, why);
 	access_line(&c);
 }
 
-ssize_t
-conn_dgram(const struct listener *l, const void *data, size_t len,
-    const struct sockaddr_storage *peer, void *out, size_t outlen)
+static int
+watch(struct conn *c, unsigned events)
 {
-	struct sb_listener_count *lc = &sb->listeners[l->sb];
-	struct sb_worker *w = &sb->workers[conn_slot];
-	int drop;
+	struct epoll_event ev;
 
-	SB_ADD(lc->connections, 1);
-	SB_ADD(lc->bytes_in, len);
-	w->bytes_in += len;
-	if (!peer_allowed(l->svc, (const struct sockaddr *)peer)) {
-		SB_ADD(lc->drops[DROP_DENIED], 1);
+	if (c->events == events)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.ptr = c;
+	if (epoll_ctl(conn_ep, EPOLL_CTL_MOD, c->fd, &ev) == -1) {
+		log_warn("epoll_ctl %s", c->peer_text);
 		return -1;
 	}
-	if (l->type == NULL || l->type->serve_dgram == NULL)
-		return -1;	/* discard: no answer, nothing to guard */
-	if ((drop = udp_guard(l->svc, (const struct sockaddr *)peer)) != -1) {
-		SB_ADD(lc->drops[drop], 1);
-		return -1;
-	}
-	return l->type->serve_dgram(l->svc, data, len, out, outlen);
+	c->events = events;
+	return 0;
+}
+
+/* Watch for input unless paused or at EOF; for output while queued. */
+static void
+rewatch(struct conn *c)
+{
+	unsigned ev = 0;
+
+	if (!c->paused && !c->eof && !c->close_after)
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (conn_queued(c) > 0 || (c->more && !c->close_after))
+		ev |= EPOLLOUT;
+	if (watch(c, ev) == -1)
+		conn_close(c);
 }
 
 void
-conn_dgram_sent(const struct listener *l, ssize_t n)
+conn_accept(const struct listener *l, int fd,
+    const struct sockaddr_storage *peer, socklen_t peerlen)
 {
 	struct sb_listener_count *lc = &sb->listeners[l->sb];
+	struct sb_service_count *s;
+	struct epoll_event ev;
+	char text[PEER_TEXT_MAX];
+	struct conn *c;
+	int row, src = -1;
 
-	if (n == -1) {
-		SB_ADD(lc->errors, 1);
-		log_debug("%s: sendmmsg: %s", l->svc->name, strerror(errno));
+	sockaddr_format((const struct sockaddr *)peer, peerlen, text,
+	    sizeof(text));
+	SB_ADD(lc->connections, 1);
+	sb->workers[conn_slot].accepts++;
+	if (!peer_allowed(l->svc, (const struct sockaddr *)peer)) {
+		SB_ADD(lc->refused, 1);
+		SB_ADD(sb->workers[conn_slot].refused[REFUSE_DENIED], 1);
+		refuse(l, fd, text, "denied", NULL);
 		return;
 	}
-	SB_ADD(lc->bytes_out, (uint64_t)n);
-	sb->workers[conn_slot].bytes_out += (uint64_t)n;
+	s = &sb->services[l->svc_sb];
+	SB_ADD(s->connections, 1);
+	SB_ADD(sb->workers[conn_slot].active[l->svc_sb], 1);
+	if (SB_ADD(s->active, 1) > l->svc->max_connections &&
+	    l->svc->max_connections > 0) {
+		service_leave(l);
+		SB_ADD(s->refused_busy, 1);
+		SB_ADD(lc->refused, 1);
+		SB_ADD(sb->workers[conn_slot].refused[REFUSE_BUSY], 1);
+		refuse(l, fd, text, "busy", "ERR busy\r\n");
+		return;
+	}
+	if ((src = conn_limit_take(l, (const struct sockaddr *)peer)) == -2) {
+		service_leave(l);
+		SB_ADD(lc->refused, 1);
+		SB_ADD(sb->workers[conn_slot].refused[REFUSE_SOURCE], 1);
+		refuse(l, fd, text, "per source", "ERR too many connections "
+		    "from your address\r\n");
+		return;
+	}
+	for (row = lowfree; row < conn_max && rows[row] != NULL; row++)
+		;
+	if (row == conn_max || (c = calloc(1, sizeof(*c))) == NULL) {
+		service_leave(l);
+		conn_limit_give(src);
+		SB_ADD(lc->errors, 1);
+		refuse(l, fd, text, "no room", "ERR busy\r\n");
+		return;
+	}
+	c->fd = fd;
+	c->l = l;
+	c->svc = l->svc;
+	c->peer = *peer;
+	c->peerlen = peerlen;
+	c->row = row;
+	c->source = src;
+	c->start_ms = c->last_read = c->last_write = monotonic_ms();
+	strlcpy(c->peer_text, text, sizeof(c->peer_text));
+	conn_set_result(c, "ok");
+	timer_init(&c->timer, conn_timer_fired);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = c->events = EPOLLIN | EPOLLRDHUP;
+	ev.data.ptr = c;
+	if (epoll_ctl(conn_ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("epoll_ctl %s", text);
+		service_leave(l);
+		conn_limit_give(src);
+		SB_ADD(lc->errors, 1);
+		free(c);
+		refuse(l, fd, text, "error", NULL);
+		return;
+	}
+	rows[row] = c;
+	lowfree = row + 1;
+	nconns++;
+	c->state = CONN_READING;
+	SB_ADD(sb->workers[conn_slot].conn_states[CONN_READING], 1);
+	scoreboard_conn_open(conn_slot, row, l->svc_sb, peer,
+	    realtime_ms());
+	worker_show();
+	conn_rearm(c);
+	if (l->type->start != NULL && l->type->start(c) == -1)
+		conn_close(c);
+	else if (!c->dead)
+		rewatch(c);
+}
+
+/* Write what is queued; -1 if the connection is gone. */
+static int
+flush(struct conn *c)
+{
+	const char *p;
+	size_t len;
+	ssize_t n;
+
+	while ((len = conn_queued(c)) > 0) {
+		p = c->ref != NULL ? c->ref : c->out + c->outoff;
+		n = send(c->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			/* The client leaving is chargen's normal end. */
+			conn_set_result(c, errno == EPIPE ||
+			    errno == ECONNRESET ? "peer gone" : "error");
+			return -1;
+		}
+		count(c, 0, (uint64_t)n);
+		c->last_write = monotonic_ms();
+		if (c->ref != NULL) {
+			c->ref += n;
+			if ((c->reflen -= (size_t)n) == 0)
+				c->ref = NULL;
+		} else if ((c->outoff += (size_t)n) == c->outlen)
+			c->outoff = c->outlen = 0;
+	}
+	return 0;
+}
+
+size_t
+conn_queued(const struct conn *c)
+{
+	return c->ref != NULL ? c->reflen : c->outlen - c->outoff;
+}
+
+static int
+queue(struct conn *c, const void *buf, size_t len)
+{
+	size_t need;
+	char *n;
+
+	if (c->outoff > 0 && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	need = c->outlen + len;
+	if (need > c->outcap) {
+		if (c->outoff > 0) {
+			memmove(c->out, c->out + c->outoff,
+			    c->outlen - c->outoff);
+			c->outlen -= c->outoff;
+			c->outoff = 0;
+			need = c->outlen + len;
+		}
+		if (need > c->outcap) {
+			if ((n = realloc(c->out, need)) == NULL) {
+				conn_set_result(c, "error");
+				return -1;
+			}
+			c->out = n;
+			c->outcap = need;
+		}
+	}
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+	return 0;
+}
+
+int
+conn_send(struct conn *c, const void *buf, size_t len)
+{
+	if (c->dead || len == 0)
+		return c->dead ? -1 : 0;
+	if (c->ref != NULL || conn_queued(c) > 0) {
+		if (c->ref != NULL) {
+			/* Behind a reference: copy it in first, in order. */
+			const char *r = c->ref;
+			size_t rl = c->reflen;
+
+			c->ref = NULL;
+			c->reflen = 0;
+			if (queue(c, r, rl) == -1)
+				return -1;
+		}
+		if (queue(c, buf, len) == -1)
+			return -1;
+	} else if (queue(c, buf, len) == -1)
+		return -1;
+	if (flush(c) == -1)
+		return -1;
+	if (conn_queued(c) > 0) {
+		conn_set_state(c, CONN_WRITING);
+		if (conn_queued(c) > CONN_OUT_HIGH)
+			c->paused = 1;
+	}
+	rewatch(c);
+	conn_rearm(c);
+	return c->dead ? -1 : 0;
+}
+
+int
+conn_send_str(struct conn *c, const char *s)
+{
+	return conn_send(c, s, strlen(s));
+}
+
+int
+conn_send_ref(struct conn *c, const void *buf, size_t len)
+{
+	if (conn_queued(c) > 0)
+		return conn_send(c, buf, len);
+	c->ref = buf;
+	c->reflen = len;
+	if (flush(c) == -1)
+		return -1;
+	if (conn_queued(c) > 0)
+		conn_set_state(c, CONN_WRITING);
+	rewatch(c);
+	conn_rearm(c);
+	return c->dead ? -1 : 0;
+}
+
+void
+conn_pause(struct conn *c, int paused)
+{
+	c->paused = paused != 0;
+	if (!c->dead)
+		rewatch(c);
+}
+
+/*
+ * Close once the output is sent.  Never at once, even with nothing
+ * queued: the service that asks is in a callback and may still use its
+ * state; the connection is closed after the callback, in conn_reap().
+ */
+void
+conn_more(struct conn *c, int on)
+{
+	c->more = on != 0;
+	if (!c->dead)
+		rewatch(c);
+}
+
+void
+conn_close_after(struct conn *c)
+{
+	if (c->dead || c->close_after)
+		return;
+	c->close_after = 1;
+	conn_set_state(c, CONN_CLOSING);
+	if (conn_queued(c) == 0) {
+		c->close_next = closelist;
+		closelist = c;
+	} else
+		rewatch(c);
+}
+
+void
+conn_request_begin(struct conn *c)
+{
+	if (c->in_request)
+		return;
+	c->in_request = 1;
+	c->request_start = monotonic_ms();
+	conn_rearm(c);
+}
+
+void
+conn_request_end(struct conn *c)
+{
+	c->in_request = 0;
+	c->requests++;
+	conn_rearm(c);
+}
+
+/* The earliest deadline of c, and which it is. */
+static uint64_t
+deadline(const struct conn *c, int *which)
+{
+	const struct service_conf *svc = c->svc;
+	uint64_t at, t;
+
+	*which = TMO_IDLE;
+	at = c->last_read + (uint64_t)svc->idle_timeout_ms;
+	if (c->state == CONN_KEEPALIVE && svc->keepalive_timeout_ms > 0) {
+		at = c->last_write > c->last_read ? c->last_write :
+		    c->last_read;
+		at += (uint64_t)svc->keepalive_timeout_ms;
+		*which = TMO_KEEPALIVE;
+	}
+	if (c->in_request && svc->request_timeout_ms > 0) {
+		t = c->request_start + (uint64_t)svc->request_timeout_ms;
+		/* A body is given more time for what it brought (MinRate). */
+		if (svc->min_rate > 0)
+			t += c->bytes_in * 1000 / svc->min_rate;
+		if (t < at) {
+			at = t;
+			*which = svc->min_rate > 0 ? TMO_RATE : TMO_REQUEST;
+		}
+	}
+	if (c->until != 0 && c->until < at) {
+		at = c->until;
+		*which = TMO_SERVICE;
+	}
+	if (conn_queued(c) > 0) {
+		t = c->last_write + (uint64_t)svc->idle_timeout_ms;
+		/* Writing: the write deadline rules, not the read one. */
+		if (*which == TMO_IDLE || t < at) {
+			at = t;
+			*which = TMO_WRITE;
+		}
+	}
+	return at;
+}
+
+void
+conn_until(struct conn *c, uint64_t at)
+{
+	c->until = at;
+	conn_rearm(c);
+}
+
+void
+conn_rearm(struct conn *c)
+{
+	int which;
+
+	if (c->dead)
+		return;
+	if (timer_set(&c->timer, deadline(c, &which)) == -1) {
+		conn_set_result(c, "error");
+		conn_close(c);
+	}
+}
+
+static void
+conn_timer_fired(struct timer *t)
+{
+	struct conn *c = (struct conn *)((char *)t -
+	    offsetof(struct conn, timer));
+	uint64_t now = monotonic_ms();
+	int which;
+
+	if (c->dead)
+		return;
+	if (deadline(c, &which) > now) {
+		conn_rearm(c);	/* moved on since it was armed */
+		return;
+	}
+	conn_set_result(c, which == TMO_KEEPALIVE ? "ok" :
+	    which == TMO_REQUEST ? "request timeout" :
+	    which == TMO_RATE ? "too slow" : "timeout");
+	if (c->l->type->timeout != NULL && c->l->type->timeout(c, which) == 0 &&
+	    !c->dead && conn_queued(c) > 0) {
+		/* A last word (408): a short while to send it. */
+		c->last_write = now;
+		c->last_read = now;
+		c->in_request = 0;
+		conn_close_after(c);
+		conn_rearm(c);
+		return;
+	}
+	conn_close(c);
+}
+
+void
+conn_close(struct conn *c)
+{
+	struct sb_worker *w = &sb->workers[conn_slot];
+
+	if (c->dead)
+		return;
+	c->dead = 1;
+	timer_cancel(&c->timer);
+	if (c->l->type->finish != NULL)
+		c->l->type->finish(c);
+	if (close(c->fd) == -1)
+		log_debug("close %s: %s", c->peer_text, strerror(errno));
+	service_leave(c->l);
+	conn_limit_give(c->source);
+	SB_SUB(w->conn_states[c->state], 1);
+	if (strcmp(c->result, "error") == 0)
+		SB_ADD(sb->listeners[c->l->sb].errors, 1);
+	w->requests++;
+	access_line(c);
+	scoreboard_conn_close(conn_slot, c->row);
+	rows[c->row] = NULL;
+	if (c->row < lowfree)
+		lowfree = c->row;
+	nconns--;
+	worker_show();
+	c->next = reaplist;
+	reaplist = c;
+}
+
+void
+conn_reap(void)
+{
+	struct conn *c;
+
+	while ((c = closelist) != NULL) {
+		closelist = c->close_next;
+		if (!c->dead)
+			conn_close(c);
+	}
+	while ((c = reaplist) != NULL) {
+		reaplist = c->next;
+		free(c->out);
+		free(c);
+	}
+}
+
+/* Read what is there, within the budget, and hand it to the service. */
+static void
+conn_input(struct conn *c)
+{
+	const struct service_type *st = c->l->type;
+	int i, drained = 0;
+	ssize_t n;
+
+	for (i = 0; i < READ_BUDGET && !c->dead && !c->paused && !c->eof;
+	    i++) {
+		n = recv(c->fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
+		if (n > 0) {
+			count(c, (uint64_t)n, 0);
+			c->last_read = monotonic_ms();
+			if (st->input(c, rbuf, (size_t)n) == -1) {
+				conn_close(c);
+				return;
+			}
+			conn_rearm(c);
+			if ((size_t)n < sizeof(rbuf)) {
+				drained = 1;	/* nothing more, for now */
+				break;
+			}
+			continue;
+		}
+		if (n == 0) {
+			c->eof = 1;
+			if (st->eof != NULL ? st->eof(c) == -1 : 0) {
+				conn_close(c);
+				return;
+			}
+			if (!c->dead && st->eof == NULL)
+				conn_close_after(c);
+			if (!c->dead)
+				rewatch(c);
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			drained = 1;
+			break;
+		}
+		conn_set_result(c, errno == ECONNRESET ? "reset" : "error");
+		conn_close(c);
+		return;
+	}
+	/* Nothing more pending right now (a hello chunk is a message). */
+	if (drained && !c->dead && !c->paused && st->idle != NULL &&
+	    st->idle(c) == -1)
+		conn_close(c);
+}
+
+void
+conn_event(struct conn *c, uint32_t events)
+{
+	const struct service_type *st = c->l->type;
+
+	if (c->dead)
+		return;
+	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+		if (conn_queued(c) > 0 && flush(c) == -1) {
+			conn_close(c);
+			return;
+		}
+		if (conn_queued(c) == 0) {
+			if (c->close_after) {
+				conn_close(c);
+				return;
+			}
+			if (c->state == CONN_WRITING)
+				conn_set_state(c, CONN_READING);
+			if (c->paused && conn_queued(c) <= CONN_OUT_HIGH / 2)
+				c->paused = 0;
+			if (st->flushed != NULL && st->flushed(c) == -1) {
+				conn_close(c);
+				return;
+			}
+		}
+		if (c->dead)
+			return;
+		rewatch(c);
+		conn_rearm(c);
+	}
+	if (c->dead)
+		return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+		conn_input(c);
+	if (!c->dead && (events & (EPOLLERR | EPOLLHUP)) && c->eof &&
+	    conn_queued(c) > 0) {
+		conn_set_result(c, "peer gone");
+		conn_close(c);
+	}
+}
+
+int
+conn_drain(void)
+{
+	int i;
+
+	for (i = 0; i < conn_max; i++)
+		if (rows[i] != NULL && rows[i]->state == CONN_KEEPALIVE &&
+		    conn_queued(rows[i]) == 0)
+			conn_close(rows[i]);
+	return nconns == 0;
+}
+
+/* TERM: every connection ends now, each with its access line. */
+void
+conn_close_all(const char *result)
+{
+	int i;
+
+	for (i = 0; i < conn_max; i++)
+		if (rows[i] != NULL && !rows[i]->dead) {
+			conn_set_result(rows[i], result);
+			conn_close(rows[i]);
+		}
+	conn_reap();
 }

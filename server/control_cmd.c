@@ -25,6 +25,7 @@
 #include "report.h"
 #include "status.h"
 #include "upgrade.h"
+#include "utf8.h"
 #include "version.h"
 
 typedef void	cmd_fn(struct client *, const struct cmd_req *);
@@ -69,11 +70,12 @@ reply_error(struct client *c, const char *code, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	/* Messages quote client words: any bytes, made valid here. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	utf8_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	client_reply(c, json_pack("{s:b, s:s, s:s}", "ok", 0, "error", msg,
-	    "code", code));
+	client_reply(c, json_pack("{s:b, s:o, s:s}", "ok", 0, "error",
+	    utf8_json(msg), "code", code));
 }
 
 static void
@@ -104,8 +106,13 @@ cmd_status(struct client *c, const struct cmd_req *req)
 {
 	json_t *doc;
 
-	(void)req;
-	doc = status_json();
+	if ((doc = status_json()) == NULL) {
+		reply_error(c, CODE_FAILED, "status: out of memory");
+		return;
+	}
+	if (req->flags & CMD_FL_CONNECTIONS)
+		json_object_set_new(doc, "connections",
+		    status_connections_json());
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
 }
@@ -116,7 +123,10 @@ cmd_config(struct client *c, const struct cmd_req *req)
 	json_t *doc;
 
 	(void)req;
-	doc = config_json(master_config());
+	if ((doc = config_json(master_config())) == NULL) {
+		reply_error(c, CODE_FAILED, "config: out of memory");
+		return;
+	}
 	json_object_set_new(doc, "ok", json_true());
 	client_reply(c, doc);
 }
@@ -286,28 +296,13 @@ audit_escape(struct client *c)
 void
 client_request(struct client *c)
 {
-	char *argv[CMD_ARGS_MAX], *tok, *save = NULL, err[512];
-	char canon[sizeof(c->cmd)];
+	char err[512], canon[sizeof(c->cmd)];
 	const struct cmd_entry *cmd;
 	struct cmd_req req;
-	int argc = 0, parsed;
+	int parsed;
 
 	audit_escape(c);
-	for (tok = strtok_r(c->in, " \t\r", &save); tok != NULL;
-	    tok = strtok_r(NULL, " \t\r", &save)) {
-		if (argc == CMD_ARGS_MAX) {
-			reply_error(c, CODE_USAGE, "request has more than %d "
-			    "words", CMD_ARGS_MAX);
-			return;
-		}
-		argv[argc++] = tok;
-	}
-	if (argc == 0) {
-		reply_error(c, CODE_USAGE, "empty request: send a command "
-		    "such as 'status'");
-		return;
-	}
-	parsed = cmd_parse(CMD_WIRE, argc, argv, &req, err, sizeof(err)) == 0;
+	parsed = cmd_parse_line(c->in, &req, err, sizeof(err)) == 0;
 	if (req.id == CMD_NONE) {
 		reply_error(c, CODE_USAGE, "%s", err);
 		return;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conn_limit.h"
 #include "control.h"
 #include "detach.h"
 #include "generation.h"
@@ -40,6 +41,7 @@
 #include "udp_guard.h"
 #include "udp_local.h"
 #include "upgrade.h"
+#include "utf8.h"
 #include "version.h"
 
 #define STOP_FAST	1
@@ -168,8 +170,9 @@ reload_record(int ok, const char *fmt, ...)
 		v->reload_failures++;
 	v->reload_ok = ok;
 	v->reload_ms = realtime_ms();
+	/* Cut on a character, so that the message stays readable. */
 	va_start(ap, fmt);
-	vsnprintf(v->reload_msg, sizeof(v->reload_msg), fmt, ap);
+	utf8_vsnprintf(v->reload_msg, sizeof(v->reload_msg), fmt, ap);
 	va_end(ap);
 }
 
@@ -514,7 +517,8 @@ master_run(struct generation *g)
 	/* Taking over: the files are the old master's until it lets go. */
 	owner = upgrade_predecessor() == 0;
 	notify_init(owner);
-	if (udp_guard_init() == -1 || proc_init() == -1 ||
+	if (udp_guard_init() == -1 || conn_limit_init() == -1 ||
+	    proc_init() == -1 ||
 	    master_signals() == -1 || control_open(gen->cfg) == -1 ||
 	    (owner && pidfile_create(gen->cfg, gen->cfg->pid_file, 0) == -1)) {
 		inherit_done();

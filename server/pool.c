@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "conn_limit.h"
 #include "generation.h"
 #include "io.h"
 #include "log.h"
@@ -74,14 +75,13 @@ current(void)
 static void
 slot_free(struct slot *s)
 {
-	int idx = (int)(s - slots), svc;
+	int idx = (int)(s - slots);
 
-	/* A worker that died while counted by max_connections. */
-	svc = SB_LOAD(sb->workers[idx].service);
-	if (svc >= 0 && svc < SB_SERVICES &&
-	    SB_LOAD(sb->services[svc].active) > 0)
-		SB_SUB(sb->services[svc].active, 1);
-	sb->workers[idx].service = -1;
+	/* What it counted (max_connections, max_per_source) is undone. */
+	if (s->state == SLOT_RUNNING || s->state == SLOT_DRAINING) {
+		scoreboard_worker_gone(idx);
+		conn_limit_forget(idx);
+	}
 	sb->workers[idx].state = SB_EMPTY;
 	s->state = SLOT_FREE;
 	s->proc = -1;
@@ -243,13 +243,23 @@ slot_signal(struct slot *s, int sig)
 		log_warn("signal %d to worker %d", sig, (int)(s - slots));
 }
 
+/*
+ * Live workers of the serving generation; *busy of them have connections,
+ * and *idle is the room they have left in workers' worth of connections
+ * (free connection slots / worker_connections, rounded down): with one
+ * connection a worker, the idle workers; with many, the pool's spare
+ * capacity, which is what min_spare and max_spare are about.
+ */
 int
 pool_live(int *idle, int *busy)
 {
 	struct slot *s;
+	uint64_t room = 0, wc;
+	uint32_t n;
 	int i, live = 0, st;
 
 	*idle = *busy = 0;
+	wc = gen != NULL ? (uint64_t)gen->cfg->worker_connections : 1;
 	for (i = 0; i < nslots; i++) {
 		s = &slots[i];
 		if (s->generation != current() || s->retiring)
@@ -261,11 +271,17 @@ pool_live(int *idle, int *busy)
 			continue;
 		live++;
 		st = scoreboard_worker_state(i);
-		if (st == SB_IDLE)
-			(*idle)++;
-		else if (st == SB_BUSY)
+		if (st != SB_IDLE && st != SB_BUSY)
+			continue;
+		/* Its own count, checked: it only sways spawning. */
+		n = SB_LOAD(sb->workers[i].conns);
+		if (n > wc)
+			n = (uint32_t)wc;
+		if (n > 0)
 			(*busy)++;
+		room += wc - n;
 	}
+	*idle = (int)(room / wc);
 	return live;
 }
 

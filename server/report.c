@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "report.h"
+#include "utf8.h"
 
 void
 report_add(struct report *rep, const char *fmt, ...)
@@ -53,6 +54,6 @@ report_json(const struct report *rep)
 	size_t i;
 
 	for (i = 0; rep != NULL && i < rep->nlines; i++)
-		json_array_append_new(lines, json_string(rep->lines[i]));
+		json_array_append_new(lines, utf8_json(rep->lines[i]));
 	return lines;
 }

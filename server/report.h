@@ -14,7 +14,7 @@ struct report {
 void	report_add(struct report *rep, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	report_free(struct report *rep);
-/* The lines as a JSON array of strings. */
+/* The lines as a JSON array of strings, made valid UTF-8. */
 json_t	*report_json(const struct report *rep);
 
 #endif

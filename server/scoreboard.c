@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 
 struct scoreboard *sb;
 const struct sb_view *sbv;
+struct sb_conn *sbconn;
 static struct sb_view *view;	/* writable: the master's */
 static int view_fd = -1;
 
@@ -32,8 +34,16 @@ scoreboard_init(void)
 		log_warn("scoreboard: mmap %zu bytes", sizeof(*sb));
 		return -1;
 	}
-	sb = p;
-	memset(sb, 0, sizeof(*sb));
+	sb = p;		/* anonymous memory comes zeroed */
+	/* Pages are only touched for rows in use: reserve no swap. */
+	p = mmap(NULL, sizeof(*sbconn) * SB_SLOTS * SB_CONN_ROWS,
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+	    -1, 0);
+	if (p == MAP_FAILED) {
+		log_warn("scoreboard: mmap the connection table");
+		return -1;
+	}
+	sbconn = p;
 	view_fd = memfd_create("netd-view", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (view_fd == -1) {
 		log_warn("scoreboard: memfd_create");
@@ -57,8 +67,6 @@ scoreboard_init(void)
 	}
 	view = p;
 	sbv = view;
-	for (int i = 0; i < SB_SLOTS; i++)
-		sb->workers[i].service = -1;
 	return 0;
 }
 
@@ -96,15 +104,100 @@ scoreboard_attach(void)
 	return 0;
 }
 
+static struct sb_conn *
+conn_row(int slot, int row)
+{
+	if (slot < 0 || slot >= SB_SLOTS || row < 0 || row >= SB_CONN_ROWS)
+		return NULL;
+	return &sbconn[(size_t)slot * SB_CONN_ROWS + (size_t)row];
+}
+
 void
 scoreboard_worker_reset(int slot)
 {
 	struct sb_worker *w = &sb->workers[slot];
+	uint32_t hw = w->table_hw;
 
+	if (hw > SB_CONN_ROWS)
+		hw = SB_CONN_ROWS;
+	if (hw > 0)
+		memset(conn_row(slot, 0), 0, hw * sizeof(*sbconn));
 	memset(w, 0, sizeof(*w));
 	w->state = SB_STARTING;
-	w->service = -1;
 	w->since_ms = realtime_ms();
+}
+
+void
+scoreboard_worker_gone(int slot)
+{
+	struct sb_worker *w = &sb->workers[slot];
+	uint32_t n, have;
+	int i;
+
+	for (i = 0; i < SB_SERVICES; i++) {
+		if ((n = SB_LOAD(w->active[i])) == 0)
+			continue;
+		have = (uint32_t)SB_LOAD(sb->services[i].active);
+		SB_SUB(sb->services[i].active, (int)(n < have ? n : have));
+		w->active[i] = 0;
+	}
+	w->conns = 0;
+	memset(w->conn_states, 0, sizeof(w->conn_states));
+}
+
+void
+scoreboard_conn_open(int slot, int row, int service,
+    const struct sockaddr_storage *peer, uint64_t since_ms)
+{
+	struct sb_conn *c = conn_row(slot, row);
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)peer;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)peer;
+
+	if (c == NULL)
+		return;
+	memset(c, 0, sizeof(*c));
+	c->service = (uint16_t)service;
+	c->family = peer->ss_family;
+	if (peer->ss_family == AF_INET) {
+		memcpy(c->addr, &s4->sin_addr, 4);
+		c->port = ntohs(s4->sin_port);
+	} else if (peer->ss_family == AF_INET6) {
+		memcpy(c->addr, &s6->sin6_addr, 16);
+		c->port = ntohs(s6->sin6_port);
+	}
+	c->since_ms = since_ms;
+	c->in_use = 1;
+	if ((uint32_t)row + 1 > sb->workers[slot].table_hw)
+		sb->workers[slot].table_hw = (uint32_t)row + 1;
+}
+
+void
+scoreboard_conn_state(int slot, int row, int state)
+{
+	struct sb_conn *c = conn_row(slot, row);
+
+	if (c != NULL)
+		c->state = (uint8_t)state;
+}
+
+void
+scoreboard_conn_bytes(int slot, int row, uint64_t in, uint64_t out)
+{
+	struct sb_conn *c = conn_row(slot, row);
+
+	if (c != NULL) {
+		c->bytes_in = in;
+		c->bytes_out = out;
+	}
+}
+
+void
+scoreboard_conn_close(int slot, int row)
+{
+	struct sb_conn *c = conn_row(slot, row);
+
+	if (c != NULL)
+		c->in_use = 0;
 }
 
 void

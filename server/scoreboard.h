@@ -14,6 +14,7 @@
 #define NETD_SCOREBOARD_H
 
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "addr.h"
@@ -50,10 +51,25 @@ enum sb_drop {
 	DROP_NREASONS
 };
 
+/* Why a worker refused a connection. */
+enum sb_refuse {
+	REFUSE_DENIED,		/* not in allow */
+	REFUSE_BUSY,		/* over max_connections */
+	REFUSE_SOURCE,		/* over max_per_source */
+	REFUSE_NREASONS
+};
+
+#define SB_CONN_STATES	4	/* enum conn_state */
+#define SB_CONN_ROWS	1024	/* connections a worker lists (of any number) */
+
 /* A worker's own row. */
 struct sb_worker {
 	int		 state;		/* enum sb_state */
-	int		 service;	/* service counters held, or -1 */
+	uint32_t	 conns;		/* open now */
+	uint32_t	 conn_max;	/* room: worker_connections, bounded */
+	uint32_t	 conn_states[SB_CONN_STATES];
+	uint32_t	 table_hw;	/* rows of its table ever used */
+	uint64_t	 refused[REFUSE_NREASONS];
 	char		 service_name[NETD_NAME_MAX];
 	char		 peer[PEER_TEXT_MAX];
 	uint64_t	 since_ms;	/* current state since, wall clock */
@@ -63,6 +79,21 @@ struct sb_worker {
 	uint64_t	 bytes_out;
 	uint64_t	 wakeups;	/* returns from epoll_wait with events */
 	uint64_t	 accepts;	/* connections or datagrams taken */
+	/* Connections it counts in each service's active: undone if it dies. */
+	uint32_t	 active[SB_SERVICES];
+};
+
+/* A connection as a worker lists it (the first SB_CONN_ROWS of them). */
+struct sb_conn {
+	uint8_t		 in_use;
+	uint8_t		 state;		/* enum conn_state */
+	uint16_t	 service;	/* counter row */
+	uint16_t	 family;
+	uint16_t	 port;
+	uint8_t		 addr[16];
+	uint64_t	 since_ms;	/* wall clock */
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
 };
 
 struct sb_listener_count {
@@ -141,6 +172,7 @@ struct sb_view {
 
 extern struct scoreboard *sb;
 extern const struct sb_view *sbv;
+extern struct sb_conn *sbconn;	/* SB_SLOTS * SB_CONN_ROWS */
 
 /* Master: make both mappings; the view stays writable here only. */
 int	scoreboard_init(void);
@@ -155,6 +187,15 @@ void	scoreboard_set_state(int slot, int state, const char *service,
 	    const char *peer);
 /* A worker's state as it reports it, checked: SB_EMPTY if nonsense. */
 int	scoreboard_worker_state(int slot);
+
+/* A worker's connection table (rows beyond SB_CONN_ROWS are not listed). */
+void	scoreboard_conn_open(int slot, int row, int service,
+	    const struct sockaddr_storage *peer, uint64_t since_ms);
+void	scoreboard_conn_state(int slot, int row, int state);
+void	scoreboard_conn_bytes(int slot, int row, uint64_t in, uint64_t out);
+void	scoreboard_conn_close(int slot, int row);
+/* Master, a worker gone: undo what it counted in service counters. */
+void	scoreboard_worker_gone(int slot);
 
 int	scoreboard_listener_alloc(int proto, const char *addr,
 	    const char *service);

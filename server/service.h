@@ -14,10 +14,31 @@
 
 struct conn;
 
+/*
+ * A stream service is a set of callbacks that the worker's loop calls for
+ * each connection (conn.h); none may block.  Each returns 0, or -1 to
+ * close the connection at once (with its result set).  Output goes
+ * through conn_send(), which never blocks either.
+ */
 struct service_type {
 	int	 type;			/* enum svc_type */
-	/* Serve one TCP or unix connection; set the conn's result. */
-	void	(*serve_stream)(struct conn *c);
+	/* Accepted: greet, or answer and conn_close_after(). */
+	int	(*start)(struct conn *c);
+	/* Bytes arrived (data is only valid during the call). */
+	int	(*input)(struct conn *c, const char *data, size_t len);
+	/* All that had arrived was read: nothing more pending now. */
+	int	(*idle)(struct conn *c);
+	/* The client half-closed; NULL: close once the output is sent. */
+	int	(*eof)(struct conn *c);
+	/* Everything queued was sent (chargen sends more). */
+	int	(*flushed)(struct conn *c);
+	/*
+	 * A deadline passed (enum conn_timeout): queue a last word and
+	 * return 0 to have it sent, or -1; NULL: close.
+	 */
+	int	(*timeout)(struct conn *c, int which);
+	/* The connection ends: free what the service kept in c->priv. */
+	void	(*finish)(struct conn *c);
 	/*
 	 * Answer one datagram: write the reply to out (outlen bytes of room)
 	 * and return its length, or -1 to send nothing.  NULL: never answer.

@@ -13,5 +13,10 @@
  * it too; the master adds what only it knows (slot states, backoff).
  */
 json_t	*status_json(void);
+/*
+ * Every connection the workers list (each lists its first SB_CONN_ROWS):
+ * slot, pid, service, peer, state, for, bytes_in, bytes_out.
+ */
+json_t	*status_connections_json(void);
 
 #endif

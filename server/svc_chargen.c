@@ -2,12 +2,11 @@
  * chargen (RFC 864): the 72-column rotating pattern of the 95 printable
  * ASCII characters (32..126), each line ended by CRLF, the next line
  * starting one character further on.  TCP streams it until the client
- * goes, through conn_write (poll, so a slow reader holds us back without
- * a busy loop), throwing away anything the client sends.  UDP answers a
+ * goes, a chunk at a time and only when the client has taken the last
+ * one (never buffering more), throwing away anything the client sends.  UDP answers a
  * datagram with the first 0..512 bytes of the stream, the length chosen
  * at random.
  */
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,38 +41,46 @@ chargen_fill(void)
 	chargen_ready = 1;
 }
 
-static void
-chargen_stream(struct conn *c)
+static int
+chargen_start(struct conn *c)
 {
-	char in[4096];
-	struct pollfd pfd;
-	int reading = 1;
-	ssize_t n;
-
 	chargen_fill();
-	for (;;) {
-		/* Throw away what the client sent, without waiting for it. */
-		while (reading) {
-			pfd.fd = c->fd;
-			pfd.events = POLLIN;
-			pfd.revents = 0;
-			if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
-				break;
-			if ((n = conn_read(c, in, sizeof(in))) == 0)
-				reading = 0;	/* half-closed: keep sending */
-			else if (n == -1) {
-				if (strcmp(c->result, "reset") == 0)
-					conn_set_result(c, "ok");
-				return;
-			}
-		}
-		if (conn_write(c, chargen_ring, sizeof(chargen_ring)) == -1) {
-			/* The client leaving is how chargen ends. */
-			if (strcmp(c->result, "peer gone") == 0)
-				conn_set_result(c, "ok");
-			return;
-		}
-	}
+	conn_more(c, 1);
+	return conn_send_ref(c, chargen_ring, sizeof(chargen_ring));
+}
+
+/* Sent: the next chunk, only once the client took the last one. */
+static int
+chargen_flushed(struct conn *c)
+{
+	return conn_send_ref(c, chargen_ring, sizeof(chargen_ring));
+}
+
+/* What the client sends is thrown away. */
+static int
+chargen_input(struct conn *c, const char *data, size_t len)
+{
+	(void)c;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
+/* Half-closed: keep sending until the client goes. */
+static int
+chargen_eof(struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+/* The client leaving is how chargen ends. */
+static void
+chargen_finish(struct conn *c)
+{
+	if (strcmp(c->result, "peer gone") == 0 ||
+	    strcmp(c->result, "reset") == 0)
+		conn_set_result(c, "ok");
 }
 
 static ssize_t
@@ -95,6 +102,10 @@ chargen_dgram(const struct service_conf *svc, const void *in, size_t inlen,
 
 const struct service_type svc_chargen = {
 	.type = SVC_CHARGEN,
-	.serve_stream = chargen_stream,
+	.start = chargen_start,
+	.input = chargen_input,
+	.eof = chargen_eof,
+	.flushed = chargen_flushed,
+	.finish = chargen_finish,
 	.serve_dgram = chargen_dgram,
 };

@@ -78,17 +78,30 @@ daytime_line(const struct service_conf *svc, time_t now, char *buf,
 	return (ssize_t)n;
 }
 
-static void
-daytime_stream(struct conn *c)
+static int
+daytime_start(struct conn *c)
 {
 	char buf[DAYTIME_MAX];
 	ssize_t n;
 
 	if ((n = daytime_line(c->svc, time(NULL), buf, sizeof(buf))) == -1) {
 		conn_set_result(c, "error");
-		return;
+		return -1;
 	}
-	(void)conn_write(c, buf, (size_t)n);
+	if (conn_send(c, buf, (size_t)n) == -1)
+		return -1;
+	conn_close_after(c);
+	return 0;
+}
+
+/* Whatever the client sends is not asked for: ignored. */
+static int
+daytime_input(struct conn *c, const char *data, size_t len)
+{
+	(void)c;
+	(void)data;
+	(void)len;
+	return 0;
 }
 
 static ssize_t
@@ -148,7 +161,8 @@ daytime_check(const struct netd_config *cfg, const struct service_conf *svc,
 
 const struct service_type svc_daytime = {
 	.type = SVC_DAYTIME,
-	.serve_stream = daytime_stream,
+	.start = daytime_start,
+	.input = daytime_input,
 	.serve_dgram = daytime_dgram,
 	.check = daytime_check,
 };

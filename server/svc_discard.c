@@ -1,23 +1,20 @@
 /*
  * discard (RFC 863): TCP reads and drops everything until the client
- * closes; UDP datagrams get no answer (no serve_dgram: service_dgram then
- * sends nothing).
+ * closes; UDP datagrams get no answer (no serve_dgram).
  */
 #include "conn.h"
 #include "service.h"
 
-#define DISCARD_CHUNK	(64 * 1024)
-
-static void
-discard_stream(struct conn *c)
+static int
+discard_input(struct conn *c, const char *data, size_t len)
 {
-	char buf[DISCARD_CHUNK];
-
-	while (conn_read(c, buf, sizeof(buf)) > 0)
-		;
+	(void)c;
+	(void)data;
+	(void)len;
+	return 0;
 }
 
 const struct service_type svc_discard = {
 	.type = SVC_DISCARD,
-	.serve_stream = discard_stream,
+	.input = discard_input,
 };

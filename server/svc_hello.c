@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "conn.h"
+#include "hello_frame.h"
 #include "service.h"
 
 /* Expand the reply template around msg into out; the length, or -1. */
@@ -59,7 +59,7 @@ hello_reply_room(const char *tmpl, size_t msglen)
 	return n;
 }
 
-/* Answer one message; returns 1 to go on, 0 to close. */
+/* Answer one message: 0, or -1 to close. */
 static int
 hello_message(struct conn *c, const char *msg, size_t len, const char *eol)
 {
@@ -68,93 +68,130 @@ hello_message(struct conn *c, const char *msg, size_t len, const char *eol)
 	char *out;
 	int rc;
 
+	conn_request_end(c);
 	if (len == 4 && memcmp(msg, "exit", 4) == 0) {
 		conn_set_result(c, "ok");
+		conn_close_after(c);
 		return 0;
 	}
 	room = hello_reply_room(c->svc->reply, len);
 	if ((out = malloc(room)) == NULL) {
 		conn_set_result(c, "error");
-		return 0;
+		return -1;
 	}
 	n = hello_expand(c->svc->reply, msg, len, eol, out, room);
-	rc = n >= 0 && conn_write(c, out, (size_t)n) == 0;
+	rc = n >= 0 ? conn_send(c, out, (size_t)n) : -1;
 	free(out);
 	return rc;
 }
 
-/* Nothing more waiting in the socket right now? */
 static int
-hello_drained(int fd)
+hello_too_long(struct conn *c)
 {
-	int avail = 0;
-
-	if (ioctl(fd, FIONREAD, &avail) == -1)
-		return 1;
-	return avail == 0;
+	(void)conn_send_str(c, "ERR line too long\r\n");
+	conn_set_result(c, "line too long");
+	conn_close_after(c);
+	return 0;
 }
 
 static void
-hello_stream(struct conn *c)
+hello_forget(struct conn *c)
 {
-	size_t cap = c->svc->max_line + 2, len = 0, start, i, end;
-	const char *eol;
-	char *buf;
-	ssize_t n;
+	struct hello_frame *f = c->priv;
 
-	if ((buf = malloc(cap)) == NULL) {
-		conn_set_result(c, "error");
-		return;
+	if (f != NULL) {
+		hello_frame_free(f);
+		free(f);
+		c->priv = NULL;
 	}
+}
+
+static int
+hello_start(struct conn *c)
+{
+	size_t n = strlen(c->svc->greeting);
+	char *g;
+	int rc;
+
+	if (n == 0)
+		return 0;
 	/* One write, so that the greeting arrives as one segment. */
-	if (c->svc->greeting[0] != '\0' &&
-	    (size_t)snprintf(buf, cap, "%s\n", c->svc->greeting) < cap) {
-		if (conn_write_str(c, buf) == -1)
-			goto out;
-	} else if (c->svc->greeting[0] != '\0' &&
-	    (conn_write_str(c, c->svc->greeting) == -1 ||
-	    conn_write_str(c, "\n") == -1))
-		goto out;
-	for (;;) {
-		n = conn_read(c, buf + len, cap - len);
-		if (n <= 0)
-			break;		/* EOF, timeout, stop: result set */
-		len += (size_t)n;
-		start = 0;
-		for (i = 0; i < len; i++) {
-			if (buf[i] != '\n')
-				continue;
-			end = i;
-			eol = "\n";
-			if (end > start && buf[end - 1] == '\r') {
-				end--;
-				eol = "\r\n";
-			}
-			if (end - start > c->svc->max_line)
-				goto too_long;
-			if (!hello_message(c, buf + start, end - start, eol))
-				goto out;
-			start = i + 1;
-		}
-		memmove(buf, buf + start, len - start);
-		len -= start;
-		if (len == 0)
-			continue;
-		if (len > c->svc->max_line)
-			goto too_long;
-		if (len < cap && !hello_drained(c->fd))
-			continue;
-		/* A chunk without a newline, as the classic client sends. */
-		if (!hello_message(c, buf, len, ""))
-			goto out;
-		len = 0;
+	if ((g = malloc(n + 1)) == NULL) {
+		conn_set_result(c, "error");
+		return -1;
 	}
-	goto out;
-too_long:
-	(void)conn_write_str(c, "ERR line too long\r\n");
-	conn_set_result(c, "line too long");
-out:
-	free(buf);
+	memcpy(g, c->svc->greeting, n);
+	g[n] = '\n';
+	rc = conn_send(c, g, n + 1);
+	free(g);
+	return rc;
+}
+
+/* What the framing said: 1 more to take, 0 done, -1 to close. */
+static int
+hello_event(struct conn *c, enum hello_event ev, const struct hello_msg *m)
+{
+	switch (ev) {
+	case HELLO_MESSAGE:
+		return hello_message(c, m->text, m->len, m->eol) == -1 ? -1 : 1;
+	case HELLO_TOO_LONG:
+		return hello_too_long(c);
+	case HELLO_NOMEM:
+		conn_set_result(c, "error");
+		return -1;
+	case HELLO_MORE:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Lines are answered as they complete (server/hello_frame.c frames them);
+ * what is left of a line waits in a buffer of max_line + 1 bytes, held
+ * only while something waits.
+ */
+static int
+hello_input(struct conn *c, const char *data, size_t len)
+{
+	struct hello_frame *f = c->priv;
+	struct hello_msg m;
+	int rc = 0;
+
+	if (f == NULL) {
+		if ((f = malloc(sizeof(*f))) == NULL) {
+			conn_set_result(c, "error");
+			return -1;
+		}
+		(void)hello_frame_init(f, c->svc->max_line);
+		c->priv = f;
+	}
+	while (!c->close_after &&
+	    (rc = hello_event(c, hello_frame_take(f, &data, &len, &m), &m)) > 0)
+		;
+	if (rc < 0)
+		return -1;
+	if (!c->close_after && hello_frame_pending(f) > 0)
+		conn_request_begin(c);	/* a message has begun */
+	hello_frame_idle(f);
+	return 0;
+}
+
+/*
+ * Nothing more is pending: a chunk without a newline is a message, as
+ * the classic client sends it ("Michael", then it waits).
+ */
+static int
+hello_idle(struct conn *c)
+{
+	struct hello_frame *f = c->priv;
+	struct hello_msg m;
+	int rc;
+
+	if (f == NULL || c->close_after)
+		return 0;
+	rc = hello_event(c, hello_frame_flush(f, &m), &m);
+	hello_frame_idle(f);
+	return rc < 0 ? -1 : 0;
 }
 
 static ssize_t
@@ -176,6 +213,9 @@ hello_dgram(const struct service_conf *svc, const void *in, size_t inlen,
 
 const struct service_type svc_hello = {
 	.type = SVC_HELLO,
-	.serve_stream = hello_stream,
+	.start = hello_start,
+	.input = hello_input,
+	.idle = hello_idle,
+	.finish = hello_forget,
 	.serve_dgram = hello_dgram,
 };

@@ -3,36 +3,28 @@
  * the status page (HTML, what `netctl status` shows), "/status" the status
  * document (JSON, as the control socket's status), "/metrics" Prometheus
  * text.  Connections are kept alive (HTTP/1.1, unless "Connection: close";
- * HTTP/1.0 closes).  A request head (request line and headers) must fit in
- * HEAD_MAX bytes and arrive within idle_timeout; the target is at most
- * URI_MAX bytes.  Errors: 400 malformed, 404, 405 (Allow: GET, HEAD), 408,
- * 414, 431, 505.  Responses are built whole, then written with one call.
+ * HTTP/1.0 closes; keepalive_timeout between requests, keepalive_requests
+ * per connection), pipelined requests answered in order.  A request head
+ * (request line and headers) must fit in HTTP_HEAD_MAX bytes and arrive
+ * within request_timeout of its first byte; the target is at most
+ * HTTP_URI_MAX bytes (http_parse.c reads heads, as they arrive).  Errors: 400 malformed or
+ * an ambiguous body length, 404, 405 (Allow: GET, HEAD), 408, 414, 431,
+ * 505.  Responses are built whole, then written with one call.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "io.h"
 #include "metrics.h"
 #include "jsonget.h"
 #include "conn.h"
+#include "http_parse.h"
 #include "service.h"
 #include "status.h"
 #include "version.h"
-
-#define HEAD_MAX	8192
-#define URI_MAX		2048
-
-struct request {
-	const char	*method;
-	const char	*target;	/* the path, query cut off */
-	int		 minor;		/* HTTP/1.minor */
-	int		 close;		/* close after the response */
-	int		 head;		/* HEAD: no body */
-};
 
 struct response {
 	int		 status;
@@ -56,14 +48,6 @@ reason(int status)
 	case 505: return "HTTP Version Not Supported";
 	}
 	return "Error";
-}
-
-static int
-is_tchar(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || (ch != '\0' &&
-	    strchr("!#$%&'*+-.^_`|~", ch) != NULL);
 }
 
 /* HTML text with &, <, >, " and ' escaped. */
@@ -310,234 +294,186 @@ respond(struct conn *c, struct response *r, int head, int close)
 		free(out);
 		return -1;
 	}
-	rc = conn_write(c, out, outlen);
+	rc = conn_send(c, out, outlen);
 	free(out);
 	return rc;
 }
 
-/* Does the comma-separated header value list contain token tok? */
-static int
-has_token(const char *v, size_t len, const char *tok)
+/* What the access line says of a request answered with an error. */
+static const char *
+failure(int status)
 {
-	size_t i = 0, s, n = strlen(tok);
-
-	while (i < len) {
-		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < len && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
-			i++;
-		if (i - s == n && strncasecmp(v + s, tok, n) == 0)
-			return 1;
-		while (i < len && v[i] != ',')
-			i++;
+	switch (status) {
+	case 408: return "timeout";
+	case 414: return "uri too long";
+	case 431: return "head too large";
 	}
-	return 0;
+	return "bad request";
 }
 
 /*
- * Parse the head in buf (NUL-terminated, lines split in place); returns
- * 0 with req filled, or an HTTP status for the error.
+ * A connection's requests: the parser holds a head being read (and
+ * pipelined bytes after it); what a read brought beyond its room waits in
+ * rest, behind answers the client has not taken yet.  Kept only while
+ * something is pending.
  */
-static int
-parse(char *buf, struct request *req)
-{
-	char *line, *next, *sp1, *sp2, *colon, *v, *p, *end;
-	int hosts = 0, body = 0;
-	size_t vlen;
+struct http {
+	struct http_parser	 p;
+	char			*rest;
+	size_t			 restlen;
+};
 
-	memset(req, 0, sizeof(*req));
-	line = buf;
-	if ((next = strchr(line, '\n')) == NULL)
-		return 400;
-	*next++ = '\0';
-	if (next - line >= 2 && next[-2] == '\r')
-		next[-2] = '\0';
-	/* method SP target SP HTTP/1.x */
-	if ((sp1 = strchr(line, ' ')) == NULL ||
-	    (sp2 = strchr(sp1 + 1, ' ')) == NULL || strchr(sp2 + 1, ' '))
-		return 400;
-	*sp1 = *sp2 = '\0';
-	req->method = line;
-	for (p = line; *p != '\0'; p++)
-		if (!is_tchar((unsigned char)*p))
-			return 400;
-	if (*line == '\0' || sp2 == sp1 + 1)
-		return 400;
-	for (p = sp1 + 1; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return 400;
-	if (strlen(sp1 + 1) > URI_MAX)
-		return 414;
-	if (strncmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[6] < '0' ||
-	    sp2[6] > '9' || sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9' ||
-	    sp2[9] != '\0')
-		return 400;
-	if (sp2[6] != '1')
-		return 505;
-	req->minor = sp2[8] - '0';
-	req->close = req->minor == 0;
-	req->target = sp1 + 1;
-	/* absolute-form: keep the path */
-	if (strncasecmp(req->target, "http://", 7) == 0 ||
-	    strncasecmp(req->target, "https://", 8) == 0) {
-		p = strchr(req->target, ':') + 3;
-		req->target = (p = strchr(p, '/')) != NULL ? p : "/";
-	} else if (*req->target != '/' && strcmp(req->target, "*") != 0)
-		return 400;
-	if ((p = strchr(sp1 + 1, '?')) != NULL)
-		*p = '\0';
-	/* Headers, up to the empty line (its LF is the head's NUL). */
-	for (line = next; *line != '\0' && strcmp(line, "\r") != 0;
-	    line = next) {
-		if ((next = strchr(line, '\n')) == NULL)
-			return 400;
-		*next++ = '\0';
-		end = next - 1;
-		if (end > line && end[-1] == '\r')
-			*--end = '\0';
-		if ((colon = strchr(line, ':')) == NULL || colon == line)
-			return 400;	/* also obs-fold: starts with SP */
-		for (p = line; p < colon; p++)
-			if (!is_tchar((unsigned char)*p))
-				return 400;
-		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		for (p = v; *p != '\0'; p++)
-			if (((unsigned char)*p < ' ' && *p != '\t') ||
-			    *p == 0x7f)
-				return 400;
-		vlen = strlen(v);
-		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
-		*colon = '\0';
-		if (strcasecmp(line, "Host") == 0)
-			hosts++;
-		else if (strcasecmp(line, "Connection") == 0) {
-			if (has_token(v, vlen, "close"))
-				req->close = 1;
-		} else if (strcasecmp(line, "Content-Length") == 0) {
-			if (vlen == 0 || strspn(v, "0123456789") != vlen)
-				return 400;
-			if (strspn(v, "0") != vlen)
-				body = 1;
-		} else if (strcasecmp(line, "Transfer-Encoding") == 0)
-			body = 1;
+static void
+http_forget(struct conn *c)
+{
+	struct http *h = c->priv;
+
+	if (h != NULL)
+		free(h->rest);
+	free(h);
+	c->priv = NULL;
+}
+
+/* Answer one request head; 0, or -1 to close now. */
+static int
+http_answer(struct conn *c, struct http_request *req)
+{
+	struct response r;
+	int status = req->status;
+
+	memset(&r, 0, sizeof(r));
+	if (status == 0 && strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0)
+		status = 405;
+	if (status == 0 && resource(req->target, &r) == -1)
+		status = 500;
+	if (status != 0) {
+		free(r.body);
+		memset(&r, 0, sizeof(r));
+		r.status = status;
+		if (status != 404 && status != 405)
+			req->close = 1;
 	}
-	if (req->minor >= 1 && hosts != 1)
-		return 400;	/* RFC 9112 3.2: exactly one Host */
-	if (hosts > 1)
-		return 400;
-	/* We read no bodies: after one, the stream is not a request. */
-	if (body)
+	/* The last request a connection may make says so. */
+	if (c->requests + 1 >= (uint64_t)c->svc->keepalive_requests)
 		req->close = 1;
-	req->head = strcmp(req->method, "HEAD") == 0;
+	conn_request_end(c);
+	if (respond(c, &r, req->head, req->close) == -1) {
+		free(r.body);
+		return -1;
+	}
+	free(r.body);
+	if (req->close) {
+		if (status >= 400)
+			conn_set_result(c, failure(status));
+		conn_close_after(c);
+	}
 	return 0;
 }
 
-/* Where the head ends (just past the empty line), or NULL. */
-static char *
-head_end(char *buf, size_t len)
+/* Move what waits in rest into the parser, as far as it has room. */
+static void
+http_refill(struct http *h)
 {
-	size_t i;
+	size_t n;
 
-	for (i = 0; i + 1 < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (buf[i + 1] == '\n')
-			return buf + i + 2;
-		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
-			return buf + i + 3;
-	}
-	return NULL;
+	if (h->restlen == 0)
+		return;
+	n = http_parser_push(&h->p, h->rest, h->restlen);
+	memmove(h->rest, h->rest + n, h->restlen - n);
+	h->restlen -= n;
 }
 
-static void
-http_stream(struct conn *c)
+/* Answer the complete heads, in order, while the client takes answers. */
+static int
+http_serve(struct conn *c)
 {
-	char buf[HEAD_MAX + 1], *end;
-	struct response r;
-	struct request req;
-	size_t len = 0, used, skip;
-	uint64_t deadline;
-	int64_t left;
-	ssize_t n;
-	int status;
+	struct http *h = c->priv;
+	struct http_request req;
 
-	for (;;) {
-		/* One request head, within idle_timeout of waiting for it. */
-		deadline = monotonic_ms() + (uint64_t)c->svc->idle_timeout_ms;
-		for (;;) {
-			/* Empty lines before a request line are ignored. */
-			buf[len] = '\0';
-			if ((skip = strspn(buf, "\r\n")) > 0) {
-				memmove(buf, buf + skip, len - skip + 1);
-				len -= skip;
-			}
-			if ((end = head_end(buf, len)) != NULL)
-				break;
-			memset(&r, 0, sizeof(r));
-			if (len == HEAD_MAX) {
-				r.status = memchr(buf, '\n', len) == NULL ?
-				    414 : 431;
-				(void)respond(c, &r, 0, 1);
-				free(r.body);
-				conn_set_result(c, r.status == 414 ?
-				    "uri too long" : "head too large");
-				return;
-			}
-			left = (int64_t)(deadline - monotonic_ms());
-			if (left <= 0 || (n = conn_read_ms(c, buf + len,
-			    HEAD_MAX - len, (int)left)) == -1) {
-				if ((left <= 0 || errno == ETIMEDOUT) &&
-				    len > 0) {
-					r.status = 408;
-					(void)respond(c, &r, 0, 1);
-					free(r.body);
-				}
-				if (left <= 0 || errno == ETIMEDOUT)
-					conn_set_result(c, len > 0 ?
-					    "timeout" : "ok");
-				return;
-			}
-			if (n == 0)
-				return;		/* client done */
-			len += (size_t)n;
-		}
-		used = (size_t)(end - buf);
-		end[-1] = '\0';
-		memset(&r, 0, sizeof(r));
-		memset(&req, 0, sizeof(req));
-		status = memchr(buf, '\0', used - 1) != NULL ? 400 :
-		    parse(buf, &req);
-		if (status == 0 && strcmp(req.method, "GET") != 0 &&
-		    strcmp(req.method, "HEAD") != 0)
-			status = 405;
-		if (status == 0 && resource(req.target, &r) == -1)
-			status = 500;
-		if (status != 0) {
-			free(r.body);
-			memset(&r, 0, sizeof(r));
-			r.status = status;
-			if (status != 404 && status != 405)
-				req.close = 1;
-		}
-		if (respond(c, &r, req.head, req.close) == -1) {
-			free(r.body);
-			return;
-		}
-		free(r.body);
-		if (req.close) {
-			if (status >= 400)
-				conn_set_result(c, "bad request");
-			return;
-		}
-		memmove(buf, buf + used, len - used);
-		len -= used;
+	while (h != NULL && !c->close_after && !c->paused) {
+		http_refill(h);
+		if (!http_parser_next(&h->p, &req))
+			break;
+		if (http_answer(c, &req) == -1)
+			return -1;
 	}
+	if (h == NULL || c->close_after)
+		return 0;
+	if (http_parser_pending(&h->p) > 0 || h->restlen > 0) {
+		conn_request_begin(c);	/* a head has begun */
+		return 0;
+	}
+	/* Nothing pending: between requests. */
+	http_forget(c);
+	conn_set_state(c, CONN_KEEPALIVE);
+	conn_rearm(c);
+	return 0;
+}
+
+static int
+http_input(struct conn *c, const char *data, size_t len)
+{
+	struct http *h = c->priv;
+	size_t n = 0;
+	char *nr;
+
+	if (c->close_after)
+		return 0;
+	if (c->state == CONN_KEEPALIVE)
+		conn_set_state(c, CONN_READING);
+	if (h == NULL) {
+		if ((h = calloc(1, sizeof(*h))) == NULL) {
+			conn_set_result(c, "error");
+			return -1;
+		}
+		http_parser_init(&h->p);
+		c->priv = h;
+	}
+	if (h->restlen == 0)
+		n = http_parser_push(&h->p, data, len);
+	if (n < len) {
+		/* At most a read more than the head: what waits behind. */
+		if ((nr = realloc(h->rest, h->restlen + len - n)) == NULL) {
+			conn_set_result(c, "error");
+			return -1;
+		}
+		h->rest = nr;
+		memcpy(h->rest + h->restlen, data + n, len - n);
+		h->restlen += len - n;
+	}
+	return http_serve(c);
+}
+
+/* Answers went out: heads that waited behind them may go on. */
+static int
+http_flushed(struct conn *c)
+{
+	return http_serve(c);
+}
+
+/* A head begun and not finished in time gets 408; idle ones just close. */
+static int
+http_timeout(struct conn *c, int which)
+{
+	struct http *h = c->priv;
+	struct response r;
+
+	if (which == TMO_KEEPALIVE || h == NULL ||
+	    (http_parser_pending(&h->p) == 0 && h->restlen == 0))
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.status = 408;
+	(void)respond(c, &r, 0, 1);
+	free(r.body);
+	conn_set_result(c, failure(408));
+	return 0;
 }
 
 const struct service_type svc_http = {
 	.type = SVC_HTTP,
-	.serve_stream = http_stream,
+	.input = http_input,
+	.flushed = http_flushed,
+	.timeout = http_timeout,
+	.finish = http_forget,
 };

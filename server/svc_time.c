@@ -23,13 +23,26 @@ time_now(unsigned char out[4])
 	out[3] = (unsigned char)t;
 }
 
-static void
-time_stream(struct conn *c)
+static int
+time_start(struct conn *c)
 {
 	unsigned char t[4];
 
 	time_now(t);
-	(void)conn_write(c, t, sizeof(t));
+	if (conn_send(c, t, sizeof(t)) == -1)
+		return -1;
+	conn_close_after(c);
+	return 0;
+}
+
+/* Whatever the client sends is not asked for: ignored. */
+static int
+time_input(struct conn *c, const char *data, size_t len)
+{
+	(void)c;
+	(void)data;
+	(void)len;
+	return 0;
 }
 
 static ssize_t
@@ -47,6 +60,7 @@ time_dgram(const struct service_conf *svc, const void *in, size_t inlen,
 
 const struct service_type svc_time = {
 	.type = SVC_TIME,
-	.serve_stream = time_stream,
+	.start = time_start,
+	.input = time_input,
 	.serve_dgram = time_dgram,
 };

@@ -1,7 +1,7 @@
 /*
  * Datagrams in batches.  A worker woken for a UDP listener takes what is
  * queued with recvmmsg(2), up to UDP_BATCH datagrams a call and its
- * budget a wakeup; conn.c judges and answers each datagram on its own
+ * budget a wakeup; dgram.c judges and answers each datagram on its own
  * (allow list, the UDP guard and its rate limit per source, counters),
  * and the replies leave with one sendmmsg(2), each to its own source.
  * Three system calls per datagram (epoll_wait, recvfrom, sendto) become
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "conn.h"
+#include "dgram.h"
 #include "listener.h"
 #include "log.h"
 #include "udp_batch.h"
@@ -45,12 +45,12 @@ udp_batch_send(const struct listener *l, struct mmsghdr *msgs, int n)
 		if (sent == -1) {
 			if (errno == EINTR)
 				continue;
-			conn_dgram_sent(l, -1);
+			dgram_sent(l, -1);
 			i++;
 			continue;
 		}
 		for (k = i; k < i + sent; k++)
-			conn_dgram_sent(l, (ssize_t)msgs[k].msg_len);
+			dgram_sent(l, (ssize_t)msgs[k].msg_len);
 		i += sent;
 	}
 }
@@ -94,7 +94,7 @@ udp_batch_serve(const struct listener *l, int budget)
 				used = 0;
 				nout = 0;
 			}
-			len = conn_dgram(l, in_slot[i], in[i].msg_len, &peers[i],
+			len = dgram_answer(l, in_slot[i], in[i].msg_len, &peers[i],
 			    arena + used, UDP_ROOM);
 			if (len < 0)
 				continue;

@@ -1,63 +1,76 @@
 /*
- * A worker waits on every listener through its own epoll set.  Listeners
- * are registered with EPOLLEXCLUSIVE, so a new connection or datagram
- * wakes one idle worker rather than all of them (no thundering herd).  The
- * scoreboard counts returns from epoll_wait ("wakeups") against what was
- * taken ("accepts"); a worker the kernel wakes and puts back to sleep
- * without epoll_wait returning is not seen there, so wakeups is a lower
- * bound (the tests also count context switches).  It serves one
- * connection at a time (conn.c) and datagrams in batches (udp_batch.c),
- * and per wakeup drains what is ready within a budget (see
- * worker_serve), recycles after max_requests, drains on QUIT, stops at
- * once on TERM, and leaves when the master is gone (the life pipe reads
- * EOF).
+ * A worker is an event loop over one epoll set: the listeners (with
+ * EPOLLEXCLUSIVE, so a new connection or datagram wakes one worker rather
+ * than all: no thundering herd), its connections (conn.c), their timers
+ * (timer.c) and the life pipe.  It accepts while it has room for
+ * worker_connections and stops watching the listeners when full, as
+ * nginx does; worker_connections = 1 is the classic one client at a
+ * time.  The scoreboard counts returns from epoll_wait with events
+ * ("wakeups") against what was taken ("accepts"); a worker the kernel
+ * wakes and puts back to sleep without epoll_wait returning is not seen
+ * there, so wakeups is a lower bound.
+ *
+ * It leaves when asked (QUIT: a reload or graceful stop; max_requests
+ * connections served; the master gone, told by a parent-death signal and
+ * the life pipe): it closes its listeners at once, closes connections
+ * idle between requests, finishes the others and exits; TERM stops it at
+ * once.  It comes back to its loop at least once a second and says so in
+ * its row (the heartbeat the master checks against stall_timeout).
  *
  * Before anything else a worker closes every descriptor it inherited but
- * its listeners, the life pipe and stderr (the master's control socket
+ * its listeners, the life pipe and stdio (the master's control socket
  * and clients, its pidfds), maps the scoreboard's view read-only, and
  * drops privileges.  A failure there is permanent: it exits with a code
  * from worker.h that tells the master not to try again until a reload.
  */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "conn.h"
+#include "dgram.h"
+#include "udp_batch.h"
 #include "generation.h"
 #include "io.h"
 #include "log.h"
+#include "offload.h"
 #include "privs.h"
 #include "proc.h"
 #include "scoreboard.h"
+#include "service.h"
+#include "timer.h"
 #include "title.h"
-#include "udp_batch.h"
 #include "worker.h"
 
-#define LIFE_EVENT	UINT32_MAX
-#define NEVENTS		16
-#define BUDGET		64	/* connections or datagrams per wakeup */
+#define NEVENTS		64
+#define ACCEPT_BUDGET	16	/* per wakeup: fairness between workers */
+#define UDP_BUDGET	64	/* datagrams per wakeup, in batches */
+#define FD_RESERVE	16	/* descriptors kept for files, logs, ... */
 
 static volatile sig_atomic_t worker_stop_now;	/* TERM: drop everything */
 static volatile sig_atomic_t worker_draining;	/* QUIT: finish, leave */
 static int worker_slot;
 static int worker_ep = -1;
+static int worker_max;		/* connections: worker_connections, bounded */
+static int listening;		/* the listeners are in the epoll set */
+static int closed;		/* the listeners are closed for good */
+static int leaving;
+static int gone_said;		/* "master is gone" logged */
+static pid_t worker_master;	/* the parent at fork */
 static const struct generation *worker_gen;
-static int listening = 1;	/* listeners still open */
 
-/* Connections taken when the listeners closed, served before leaving. */
-static struct pending {
-	const struct listener	*l;
-	int			 fd;
-	struct sockaddr_storage	 peer;
-	socklen_t		 len;
-} pending[NEVENTS];
-static int npending;
+/* What an epoll event's pointer points at, for listeners and the pipe. */
+static struct evtag {
+	int	 kind;		/* enum ev_kind */
+	size_t	 idx;
+} *ltags, lifetag = { EV_LIFE, 0 }, tasktag = { EV_TASK, 0 };
+static int task_watched;	/* the helper thread's fd is in the set */
 
 static const struct {
 	int		 code;
@@ -96,7 +109,7 @@ worker_signals(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = worker_signal;	/* no SA_RESTART: poll sees EINTR */
+	sa.sa_handler = worker_signal;	/* no SA_RESTART: epoll sees EINTR */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
@@ -119,75 +132,7 @@ worker_set_idle(void)
 {
 	scoreboard_set_state(worker_slot, SB_IDLE, NULL, NULL);
 	title_set("worker %d %s", worker_slot,
-	    worker_draining ? "draining" : "idle");
-}
-
-static void
-worker_heartbeat(void)
-{
-	__atomic_store_n(&sb->workers[worker_slot].heartbeat_ms,
-	    monotonic_ms(), __ATOMIC_RELAXED);
-}
-
-/*
- * Leaving (QUIT, the master gone, max_requests): stop listening at once,
- * even while a client still holds this worker, so that a socket the new
- * generation no longer has, or that a stop closed, is really closed and
- * refuses clients rather than queueing them for nobody.  Connections
- * already ready on our epoll set are taken first (they may have woken
- * only us) and served before we leave.
- */
-static void
-worker_close_listeners(void)
-{
-	const struct generation *g = worker_gen;
-	struct epoll_event evs[NEVENTS];
-	struct pending *p;
-	struct listener *l;
-	int i, n;
-
-	if (!listening)
-		return;
-	listening = 0;
-	n = epoll_wait(worker_ep, evs, NEVENTS, 0);
-	for (i = 0; i < n; i++) {
-		if (evs[i].data.u32 >= g->nls)
-			continue;
-		l = &g->ls[evs[i].data.u32];
-		if (l->addr.proto == PROTO_UDP)
-			continue;	/* the socket stays open in siblings */
-		while (npending < NEVENTS) {
-			p = &pending[npending];
-			p->len = sizeof(p->peer);
-			p->fd = accept4(l->fd, (struct sockaddr *)&p->peer,
-			    &p->len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (p->fd == -1)
-				break;
-			p->l = l;
-			npending++;
-		}
-	}
-	for (i = 0; i < (int)g->nls; i++) {
-		l = &g->ls[i];
-		if (l->fd == -1)
-			continue;
-		if (epoll_ctl(worker_ep, EPOLL_CTL_DEL, l->fd, NULL) == -1)
-			log_debug("epoll_ctl DEL %s: %s", l->addr.text,
-			    strerror(errno));
-		if (close(l->fd) == -1)
-			log_debug("close %s: %s", l->addr.text,
-			    strerror(errno));
-		l->fd = -1;
-	}
-}
-
-/* io_wait()'s hook: alive while a client holds us; drain if asked. */
-static void
-worker_waiting(void)
-{
-	worker_heartbeat();
-	if (worker_draining)
-		worker_close_listeners();
+	    worker_draining || leaving ? "draining" : "idle");
 }
 
 static void __attribute__((noreturn))
@@ -195,6 +140,13 @@ worker_exit(int code)
 {
 	scoreboard_set_state(worker_slot, SB_EXITING, NULL, NULL);
 	_exit(code);
+}
+
+static void
+worker_heartbeat(void)
+{
+	__atomic_store_n(&sb->workers[worker_slot].heartbeat_ms,
+	    monotonic_ms(), __ATOMIC_RELAXED);
 }
 
 static int
@@ -243,9 +195,75 @@ worker_close_fds(const struct generation *g)
 	return rc;
 }
 
-/* Take one connection from a stream listener; 1 if one was served. */
+/* Watch the listeners (on), or stop (off: full, or leaving). */
+static void
+worker_listen(int on)
+{
+	const struct generation *g = worker_gen;
+	struct epoll_event ev;
+	size_t k;
+
+	if (closed || listening == on)
+		return;
+	for (k = 0; k < g->nls; k++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.ptr = &ltags[k];
+		if (epoll_ctl(worker_ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+		    g->ls[k].fd, &ev) == -1)
+			log_warn("worker %d: epoll_ctl %s", worker_slot,
+			    g->ls[k].addr.text);
+	}
+	listening = on;
+}
+
+/*
+ * Leaving: stop listening at once, even while clients still hold this
+ * worker, so that a socket the new generation no longer has, or that a
+ * stop closed, is really closed and refuses clients rather than queueing
+ * them for nobody.  Connections already ready are taken first: their
+ * wakeup may have gone to this worker only.
+ */
+static void accept_ready(const struct listener *l);
+
+static void
+worker_close_listeners(void)
+{
+	const struct generation *g = worker_gen;
+	struct epoll_event evs[NEVENTS];
+	struct evtag *t;
+	struct listener *l;
+	size_t k;
+	int i, n;
+
+	if (closed)
+		return;
+	if (listening) {
+		n = epoll_wait(worker_ep, evs, NEVENTS, 0);
+		for (i = 0; i < n; i++) {
+			t = evs[i].data.ptr;
+			if (t->kind == EV_LISTENER &&
+			    g->ls[t->idx].addr.proto != PROTO_UDP)
+				accept_ready(&g->ls[t->idx]);
+			else if (t->kind == EV_CONN)
+				conn_event(evs[i].data.ptr, evs[i].events);
+		}
+		conn_reap();
+		worker_listen(0);
+	}
+	closed = 1;
+	for (k = 0; k < g->nls; k++) {
+		l = &g->ls[k];
+		if (close(l->fd) == -1)
+			log_debug("close %s: %s", l->addr.text,
+			    strerror(errno));
+		l->fd = -1;
+	}
+}
+
+/* One connection accepted on l: counted, handed to conn.c. */
 static int
-worker_accept(const struct listener *l)
+accept_one(const struct listener *l)
 {
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
@@ -259,119 +277,92 @@ worker_accept(const struct listener *l)
 		case EINTR:
 		case ECONNABORTED:
 		case EPROTO:
-			return 0;
+			return -1;
 		case EMFILE:
 		case ENFILE:
 		case ENOBUFS:
 		case ENOMEM:
-			/* Pause rather than spin on a full descriptor table. */
+			/* Stop accepting for a while rather than spin. */
 			log_warn("%s: accept (pausing 1s)", l->addr.text);
 			SB_ADD(sb->listeners[l->sb].errors, 1);
-			(void)poll(NULL, 0, 1000);
-			return 0;
+			worker_listen(0);
+			return -1;
 		default:
 			log_warn("%s: accept", l->addr.text);
 			SB_ADD(sb->listeners[l->sb].errors, 1);
-			return 0;
+			return -1;
 		}
 	}
-	sb->workers[worker_slot].accepts++;
-	conn_stream(l, fd, &peer, len);
-	if (close(fd) == -1)
-		log_debug("close: %s", strerror(errno));
-	return 1;
+	conn_accept(l, fd, &peer, len);
+	return 0;
 }
 
-/*
- * Count n connections or datagrams served; set *leaving at max_requests.
- * The heartbeat too: a run of connections that never block (io_wait's
- * hook beats for those that do) still shows this worker alive.
- */
+/* Accept until EAGAIN, the budget, or no room. */
 static void
-worker_served(const struct generation *g, int n, int *leaving)
-{
-	struct sb_worker *w = &sb->workers[worker_slot];
-
-	w->requests += (uint64_t)n;
-	worker_heartbeat();
-	/* A datagram (or a refused peer) never made us busy. */
-	if (w->state != SB_IDLE)
-		worker_set_idle();
-	if (g->cfg->max_requests > 0 &&
-	    w->requests >= (uint64_t)g->cfg->max_requests && !*leaving) {
-		log_info("worker %d: served %llu requests (max_requests), "
-		    "recycling", worker_slot, (unsigned long long)w->requests);
-		*leaving = 1;
-	}
-}
-
-/*
- * Serve one ready listener, draining what is ready within the budget: a
- * stream listener's connections one after the other until accept finds
- * the queue empty, datagrams in batches until recvmmsg does.  Under load
- * the queue is never empty and the epoll_wait per connection or datagram
- * is saved; idle, a run costs one accept or recvmmsg that finds EAGAIN.
- *
- * Fairness: a connection is accepted only when the previous one is done,
- * so none waits inside this worker while a sibling is idle; what this
- * worker has not taken stays in the kernel's queue, and each new arrival
- * wakes an idle sibling (EPOLLEXCLUSIVE).  The budget bounds a run so
- * that the other listeners, the life pipe and signals get their turn,
- * and it never goes past max_requests.  A run stops as soon as the worker
- * is to leave: its listeners may already be closed (worker_waiting).
- * (An event-driven worker with many connections each replaces this.)
- */
-static void
-worker_serve(const struct generation *g, const struct listener *l,
-    int *leaving)
-{
-	struct sb_worker *w = &sb->workers[worker_slot];
-	int budget = BUDGET, n;
-	uint64_t left;
-
-	if (g->cfg->max_requests > 0) {
-		left = w->requests < (uint64_t)g->cfg->max_requests ?
-		    (uint64_t)g->cfg->max_requests - w->requests : 1;
-		if (left < (uint64_t)budget)
-			budget = (int)left;
-	}
-	if (l->addr.proto == PROTO_UDP) {
-		if ((n = udp_batch_serve(l, budget)) > 0) {
-			w->accepts += (uint64_t)n;
-			worker_served(g, n, leaving);
-		}
-		return;
-	}
-	for (n = 0; n < budget; n++) {
-		if (n > 0 && (worker_stop_now || worker_draining ||
-		    *leaving || !listening))
-			break;
-		if (!worker_accept(l))
-			break;
-		worker_served(g, 1, leaving);
-	}
-}
-
-/* Serve the ready listeners, each within the budget.  Sets *leaving. */
-static void
-worker_events(const struct generation *g, struct epoll_event *evs, int n,
-    int *leaving)
+accept_ready(const struct listener *l)
 {
 	int i;
 
-	for (i = 0; i < n && !worker_stop_now; i++) {
-		if (evs[i].data.u32 == LIFE_EVENT) {
-			if (!*leaving)
-				log_notice("worker %d: master is gone, exiting",
-				    worker_slot);
-			*leaving = 1;
-			continue;
-		}
-		if (evs[i].data.u32 >= g->nls || !listening ||
-		    worker_draining)
-			continue;
-		worker_serve(g, &g->ls[evs[i].data.u32], leaving);
+	for (i = 0; i < ACCEPT_BUDGET && conn_count() < worker_max; i++)
+		if (accept_one(l) == -1)
+			break;
+}
+
+/* Datagrams: what is there, within the budget, in batches. */
+static void
+recv_ready(const struct listener *l)
+{
+	struct sb_worker *w = &sb->workers[worker_slot];
+	int n;
+
+	if ((n = udp_batch_serve(l, UDP_BUDGET)) > 0) {
+		w->accepts += (uint64_t)n;
+		w->requests += (uint64_t)n;
 	}
+}
+
+static void
+worker_events(struct epoll_event *evs, int n)
+{
+	const struct generation *g = worker_gen;
+	const struct listener *l;
+	struct evtag *t;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (((struct evtag *)evs[i].data.ptr)->kind == EV_LISTENER) {
+			/* Woken for the listeners: what the herd test counts. */
+			sb->workers[worker_slot].wakeups++;
+			break;
+		}
+	for (i = 0; i < n && !worker_stop_now; i++) {
+		t = evs[i].data.ptr;
+		switch (t->kind) {
+		case EV_CONN:
+			conn_event(evs[i].data.ptr, evs[i].events);
+			break;
+		case EV_TASK:
+			offload_complete();
+			break;
+		case EV_LIFE:
+			if (!gone_said)
+				log_notice("worker %d: master is gone, "
+				    "exiting", worker_slot);
+			gone_said = 1;
+			leaving = 1;
+			break;
+		case EV_LISTENER:
+			if (!listening || t->idx >= g->nls)
+				break;
+			l = &g->ls[t->idx];
+			if (l->addr.proto == PROTO_UDP)
+				recv_ready(l);
+			else
+				accept_ready(l);
+			break;
+		}
+	}
+	conn_reap();
 }
 
 static int
@@ -379,30 +370,89 @@ worker_epoll(const struct generation *g)
 {
 	struct epoll_event ev;
 	size_t k;
-	int ep;
 
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+	if ((worker_ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		log_warn("worker %d: epoll_create1", worker_slot);
 		return -1;
 	}
+	if ((ltags = calloc(g->nls ? g->nls : 1, sizeof(*ltags))) == NULL)
+		return -1;
 	for (k = 0; k < g->nls; k++) {
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		ev.data.u32 = (uint32_t)k;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, g->ls[k].fd, &ev) == -1) {
-			log_warn("worker %d: epoll_ctl %s", worker_slot,
-			    g->ls[k].addr.text);
-			return -1;
-		}
+		ltags[k].kind = EV_LISTENER;
+		ltags[k].idx = k;
 	}
+	worker_listen(1);
+	if (!listening)
+		return -1;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
-	ev.data.u32 = LIFE_EVENT;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, proc_life_fd(), &ev) == -1) {
+	ev.data.ptr = &lifetag;
+	if (epoll_ctl(worker_ep, EPOLL_CTL_ADD, proc_life_fd(), &ev) == -1) {
 		log_warn("worker %d: epoll_ctl life pipe", worker_slot);
 		return -1;
 	}
-	return ep;
+	return 0;
+}
+
+/* worker_connections, within what RLIMIT_NOFILE leaves. */
+static int
+worker_room(const struct generation *g)
+{
+	struct rlimit rl;
+	rlim_t fit;
+	int max = g->cfg->worker_connections;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		fit = rl.rlim_cur > (rlim_t)(g->nls + FD_RESERVE) ?
+		    rl.rlim_cur - g->nls - FD_RESERVE : 1;
+		if ((rlim_t)max > fit) {
+			log_warnx("worker %d: worker_connections %d is more "
+			    "than RLIMIT_NOFILE (%llu) allows: %llu", worker_slot,
+			    max, (unsigned long long)rl.rlim_cur,
+			    (unsigned long long)fit);
+			max = (int)fit;
+		}
+	}
+	return max;
+}
+
+/* The helper thread started (an upload to store): watch its fd. */
+static void
+worker_watch_tasks(void)
+{
+	struct epoll_event ev;
+
+	if (task_watched || offload_fd() == -1)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &tasktag;
+	if (epoll_ctl(worker_ep, EPOLL_CTL_ADD, offload_fd(), &ev) == -1)
+		log_warn("worker %d: epoll_ctl helper thread", worker_slot);
+	task_watched = 1;
+}
+
+/* Is it time to go: asked to, or served max_requests? */
+static int
+worker_done(const struct generation *g)
+{
+	uint64_t served = sb->workers[worker_slot].requests;
+
+	if (!leaving && g->cfg->max_requests > 0 &&
+	    served >= (uint64_t)g->cfg->max_requests) {
+		log_info("worker %d: served %llu requests (max_requests), "
+		    "recycling", worker_slot, (unsigned long long)served);
+		leaving = 1;
+	}
+	if (!worker_draining && !leaving)
+		return 0;
+	if (!gone_said && getppid() != worker_master) {
+		/* The parent-death signal: the master is gone. */
+		log_notice("worker %d: master is gone, exiting", worker_slot);
+		gone_said = 1;
+	}
+	worker_close_listeners();
+	return conn_drain();
 }
 
 void
@@ -411,14 +461,15 @@ worker_start(void *arg)
 	const struct worker_args *a = arg;
 	const struct generation *g = a->gen;
 	struct epoll_event evs[NEVENTS];
-	int ep, n, i, leaving = 0;
+	int n, timeout, was;
 	pid_t master = getppid();
+	uint64_t now;
 
 	worker_slot = a->slot;
 	worker_gen = g;
-	conn_init(worker_slot);
+	worker_master = master;
 	worker_signals();
-	/* The master gone, even while a client holds us: drain. */
+	/* The master gone, even while clients hold us: drain. */
 	if (prctl(PR_SET_PDEATHSIG, SIGQUIT) == -1)
 		log_warn("worker %d: prctl PR_SET_PDEATHSIG", worker_slot);
 	if (getppid() != master)
@@ -432,45 +483,47 @@ worker_start(void *arg)
 		worker_exit(WORKER_EXIT_SETUP);
 	if (privs_drop(g->cfg) == -1)
 		worker_exit(WORKER_EXIT_PRIVS);
-	if ((ep = worker_epoll(g)) == -1)
+	worker_max = worker_room(g);
+	if (worker_epoll(g) == -1)
 		worker_exit(WORKER_EXIT_SETUP);
-	worker_ep = ep;
-	io_wait_hook = worker_waiting;
+	conn_init(worker_slot, worker_ep, worker_max);
+	dgram_init(worker_slot);
 	worker_heartbeat();
-	log_debug("worker %d (pid %d, generation %u) ready", worker_slot,
-	    (int)getpid(), g->id);
+	log_debug("worker %d (pid %d, generation %u) ready, %d connections",
+	    worker_slot, (int)getpid(), g->id, worker_max);
 	worker_set_idle();
 
 	for (;;) {
-		if (worker_stop_now)
+		if (worker_stop_now) {
+			offload_finish_all();
+			conn_close_all("stopped");
 			worker_exit(WORKER_EXIT_OK);
-		if (worker_draining || leaving) {
-			/*
-			 * Serve what is already pending before leaving: an
-			 * exclusive wakeup this worker took reaches no
-			 * sibling, and a client could wait on a queue
-			 * nobody watches.
-			 */
-			worker_close_listeners();
-			for (i = 0; i < npending && !worker_stop_now; i++) {
-				conn_stream(pending[i].l, pending[i].fd,
-				    &pending[i].peer, pending[i].len);
-				(void)close(pending[i].fd);
-			}
+		}
+		if (worker_done(g)) {
+			offload_finish_all();
 			worker_exit(WORKER_EXIT_OK);
 		}
 		/* Back at least once a slice: the master sees us alive. */
-		n = epoll_wait(ep, evs, NEVENTS, IO_SLICE_MS);
+		now = monotonic_ms();
+		timeout = timer_next(now);
+		if (timeout < 0 || timeout > IO_SLICE_MS)
+			timeout = IO_SLICE_MS;
+		was = conn_count();
+		n = epoll_wait(worker_ep, evs, NEVENTS, timeout);
 		worker_heartbeat();
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
+		if (n == -1 && errno != EINTR) {
 			log_warn("worker %d: epoll_wait", worker_slot);
 			worker_exit(1);
 		}
-		if (n == 0)
-			continue;
-		sb->workers[worker_slot].wakeups++;
-		worker_events(g, evs, n, &leaving);
+		if (n > 0)
+			worker_events(evs, n);
+		timer_run(monotonic_ms());
+		conn_reap();
+		worker_watch_tasks();
+		/* Full: let the siblings accept; room again: take part. */
+		if (!worker_draining && !leaving)
+			worker_listen(conn_count() < worker_max);
+		if (conn_count() == 0 && was > 0)
+			worker_set_idle();
 	}
 }

@@ -79,7 +79,8 @@ table_commands() {
 	assert_line "  reload [--dry-run]             load the config file again"
 	assert_line "  scale N|+N|-N                  set the pool size"
 	assert_line "  stop [--graceful]              stop netd (fast, or let clients finish)"
-	assert_line "  status [--watch [SECONDS]]     pool, listeners and workers"
+	assert_line "  status [--watch [SECONDS]] [--connections]"
+	assert_line "                                 pool, listeners and workers"
 	assert_line --regexp "^  -s, --socket SOCKET +"
 	assert_line --regexp "^  -h, --help +"
 	assert_line "exit status: 0 ok, 1 failed, 2 usage, 3 not running, 4 permission denied"
@@ -179,7 +180,7 @@ table_commands() {
 	# netctl's own words are not requests.
 	run raw "status --watch 2"
 	assert_equal "$(jq -c '[.ok, .code, .error]' <<<"$output")" \
-	    '[false,"usage","status takes no arguments"]'
+	    '[false,"usage","status: unknown option '"'"'--watch'"'"' (usage: status [--connections])"]'
 	run raw "help"
 	assert_equal "$(jq -c '[.ok, .code]' <<<"$output")" '[false,"usage"]'
 	assert_equal "$(jq -r '.error' <<<"$output")" \
@@ -274,7 +275,7 @@ table_commands() {
 		done
 	done
 	# And nothing in help that is not a row.
-	help_cmds=$(sed -n 's/^  \([a-z]*\) .*/\1/p; s/^  \([a-z]*\)$/\1/p' <<<"$help" | sort)
+	help_cmds=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p' <<<"$help" | sort)
 	assert_equal "$help_cmds" "$(sort <<<"$cmds")"
 	run mandoc -Tlint -Wwarning "$MAN" "$BATS_TEST_DIRNAME/../man/netd.8"
 	assert_success

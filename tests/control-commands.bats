@@ -364,7 +364,7 @@ ctl_pid() {
 	assert_output ""
 	# The commands netctl knows (its usage) are the ones documented.
 	run "$NETCTL" -h
-	usage_cmds=$(sed -n 's/^  \([a-z]*\) .*/\1/p' <<<"$output" | sort | tr '\n' ' ')
+	usage_cmds=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' <<<"$output" | sort | tr '\n' ' ')
 	man_cmds=$(sed -n 's/^\.It Cm \([a-z]*\).*/\1/p' "$man" | sort | tr '\n' ' ')
 	assert_equal "$man_cmds" "$usage_cmds"
 	# EXIT STATUS lists 0 to 4.

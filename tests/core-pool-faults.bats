@@ -17,10 +17,14 @@ serving() {
 	netd_pool hello workers=2 max_spare=64 max_workers=64 shutdown_timeout=2s
 	PORT=$(port_of tcp hello)
 	expect_worker_signal SEGV
+	killed=0
 	for ((round = 1; round <= 10; round++)); do
 		wait_eq 20 2 serving
-		# Every serving worker dies as a request would kill it.
-		kill -SEGV $(jqs '.workers[] | select(.state == "idle") | .pid')
+		# Every serving worker dies as a request would kill it (a
+		# spare started during the backoff may make it three).
+		pids=$(jqs '.workers[] | select(.state == "idle") | .pid')
+		kill -SEGV $pids
+		killed=$((killed + $(wc -w <<<"$pids")))
 		# Replacements start at once: a client is answered well
 		# within a second of connecting (with the slots' backoff
 		# counted as serving, the 10th round waited 51 s).
@@ -30,12 +34,14 @@ serving() {
 		    fail "round $round: a client waited ${output}s"
 	done
 	wait_eq 20 2 serving
-	# Each death logged as what it was.
-	assert_equal "$(grep -c 'killed by signal 11 (Segmentation fault)' "$LOG")" 20
+	# Each death logged as what it was, once.
+	((killed >= 20))
+	assert_equal "$(grep -c 'killed by signal 11 (Segmentation fault)' "$LOG")" "$killed"
 }
 
 @test "a burst of 40 held clients: the pool doubles its spare spawns (4, 5, 7, 11, 19, 35, ...)" {
 	netd_pool hello workers=4 min_spare=2 max_spare=64 max_workers=64 \
+	    worker_connections=1 \
 	    shutdown_timeout=2s
 	PORT=$(port_of tcp hello)
 	bg burst python3 "$HELPERS/burst_client.py" 127.0.0.1 "$PORT" 40 \

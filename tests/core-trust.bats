@@ -28,6 +28,14 @@ teardown() {
 	assert_output --partial "bystanders untouched"
 }
 
+@test "every zero word of workers' shared memory set to a bystander's pid (free locks held by it): reload, scale, stop still work" {
+	run timeout 120 unshare --pid --fork --mount-proc \
+	    "$HELPERS/trust_scenario.sh" "$NETD" "$NETCTL" "$BATS_TEST_TMPDIR" zeros
+	echo "$output"
+	assert_success
+	assert_output --partial "bystanders untouched"
+}
+
 @test "every word of workers' shared memory set to -1: reload, scale, stop signal nobody else" {
 	run timeout 120 unshare --pid --fork --mount-proc \
 	    "$HELPERS/trust_scenario.sh" "$NETD" "$NETCTL" "$BATS_TEST_TMPDIR" all

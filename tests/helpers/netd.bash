@@ -5,6 +5,8 @@
 #
 # Variables: NETD, NETCTL (the binaries under test), HELPERS (client
 # scripts), FIXTURES (config files); per test CONF, SOCK, LOG, NETD_PID.
+# NETD_WORKER_CONNECTIONS, when set, goes into every config that does not
+# set worker_connections itself (the suite in the classic model: 1).
 #
 # Config and start
 #   netd_config <<EOF ... EOF   write $CONF from the text: @SOCK@ and @TMP@
@@ -104,6 +106,13 @@ netd_config() {
 	# Put our socket into the [netd] section unless the test chose one.
 	if ! grep -q '^control_socket' <<<"$body"; then
 		body=$(sed "0,/^\[netd\]/s||[netd]\ncontrol_socket = $SOCK|" <<<"$body")
+	fi
+	# The whole suite also runs in the classic model (make check's
+	# sanitizer run: NETD_WORKER_CONNECTIONS=1); a test that sets the
+	# key itself keeps its own.
+	if [[ -n "${NETD_WORKER_CONNECTIONS:-}" ]] &&
+	    ! grep -q '^worker_connections' <<<"$body"; then
+		body=$(sed "0,/^\[netd\]/s||[netd]\nworker_connections = $NETD_WORKER_CONNECTIONS|" <<<"$body")
 	fi
 	printf '%s\n' "$body" >"$CONF"
 }

@@ -6,7 +6,8 @@ usage: scribble.py PID VALUE all|FIND...
 
 For every shared mapping of PID (/proc/PID/maps, 's' in the permissions),
 every aligned 32-bit integer equal to one of FIND (or every one, with
-"all") is replaced by VALUE (a bystander's pid, or -1).  Writable
+"all") is replaced by VALUE (zeros, FIND 0, only in mappings of 8 MiB or
+less: the large tables are untouched zero pages, of no use to forge) (a bystander's pid, or -1).  Writable
 mappings are written through /proc/PID/mem; read-only ones are tried
 too, and must refuse.  Prints "written=N refused=M mappings=K" where N
 counts values replaced and M the read-only mappings whose write was
@@ -14,6 +15,19 @@ refused.
 """
 import struct
 import sys
+
+
+def aligned(data, find):
+    """Offsets of the aligned 32-bit words of data equal to one of find."""
+    hits = []
+    for v in find:
+        pat = struct.pack("<i", v)
+        pos = data.find(pat)
+        while pos != -1:
+            if pos % 4 == 0:
+                hits.append(pos)
+            pos = data.find(pat, pos + (4 if pos % 4 == 0 else 1))
+    return sorted(hits)
 
 
 def main():
@@ -32,10 +46,11 @@ def main():
                 continue
             mappings += 1
             lo, hi = (int(x, 16) for x in m[0].split("-"))
+            if 0 in find and hi - lo > 8 << 20:
+                continue
             mem.seek(lo)
             data = mem.read(hi - lo)
-            hits = [off for off in range(0, len(data) - 3, 4)
-                    if every or struct.unpack_from("<i", data, off)[0] in find]
+            hits = [] if every else aligned(data, find)
             if "w" not in perms:
                 # The view: try to forge its first pid (or its first word).
                 mem.seek(lo + (hits[0] if hits else 0))
@@ -49,10 +64,14 @@ def main():
                 mem.write(new * (len(data) // 4))
                 written += len(data) // 4
                 continue
+            if not hits:
+                continue
+            out = bytearray(data)
             for off in hits:
-                mem.seek(lo + off)
-                mem.write(new)
-                written += 1
+                out[off:off + 4] = new
+            mem.seek(lo)
+            mem.write(out)
+            written += len(hits)
     print(f"written={written} refused={refused} mappings={mappings}")
 
 

@@ -3,13 +3,14 @@
 # (unshare --pid --fork --mount-proc), so that a master that signals -1
 # could reach nothing but this namespace.
 #
-# usage: trust_scenario.sh NETD NETCTL DIR pids|all
+# usage: trust_scenario.sh NETD NETCTL DIR pids|all|zeros
 #
 # Starts two bystanders (a sleep, and a recorder of every signal it
 # gets) and a netd; as root, through each worker's /proc/PID/mem,
 # overwrites every pid of netd's processes found in the worker's shared
-# memory with the sleep's pid (pids), or every word of it with -1 (all);
-# then reload, scale down, stop.  Exits 0 when netd did all
+# memory with the sleep's pid (pids), every word of it with -1 (all), or
+# every zero word with the sleep's pid (zeros: a free lock becomes one the
+# sleep holds); then reload, scale down, stop.  Exits 0 when netd did all
 # three, the sleep is alive and the recorder got no signal; prints why
 # otherwise.
 set -euo pipefail
@@ -52,6 +53,8 @@ poll 20 eval '[[ $(ctl --json status | jq .pool.idle) == 3 ]]' ||
 workers=$(ctl --json status | jq -r '.workers[].pid')
 if [[ $MODE == all ]]; then
 	value=-1 find=all
+elif [[ $MODE == zeros ]]; then
+	value=$sleeper find=0
 else
 	value=$sleeper find="$master $(echo $workers)"
 fi

@@ -433,11 +433,9 @@ restarts_under_load() {
 	assert_output --regexp '^ *[0-9]+ active$'
 	run prop NRestarts
 	assert_output 0
-	# each new master took over (counted on the new masters' lines: the
-	# last line of a process that has just exited may reach the journal
-	# without its unit, so the old masters' "leaving" lines are not)
-	run journal_at notice
-	assert_equal "$(grep -c 'upgrade: took over from pid' <<<"$output")" 20
+	# (each hand-over was checked above, by MainPID and the old pid gone:
+	# under this load journald's rate limit drops lines, so the journal
+	# cannot be counted on)
 	run box_run -t 20 python3 "$BSEEDS/seed_tcp_client.py" 9999
 	assert_output --partial "Hello, Michael!"
 }

@@ -16,7 +16,9 @@
 #   make bench-tools build/bench/: the load generator and the reference
 #                   server (make check builds and tests them too)
 #   TESTS="tests/a.bats tests/b.bats" runs only those bats files
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=; prints the next steps
+#                   (sysusers, tmpfiles, enable), or runs them with
+#                   SETUP=1 (and DESTDIR empty)
 
 SHELL	 = /bin/bash
 CC	?= cc
@@ -26,7 +28,14 @@ SBINDIR	?= $(PREFIX)/sbin
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
-UNITDIR	?= /lib/systemd/system
+# Under the prefix: systemd also reads units, sysusers.d and tmpfiles.d
+# from /usr/local/lib/..., so PREFIX=/usr/local stays out of the
+# package manager's /usr/lib.  A package sets PREFIX=/usr.
+LIBDIR_SD ?= $(PREFIX)/lib
+UNITDIR	?= $(LIBDIR_SD)/systemd/system
+SYSUSERSDIR ?= $(LIBDIR_SD)/sysusers.d
+TMPFILESDIR ?= $(LIBDIR_SD)/tmpfiles.d
+SETUP	?= 0
 BUILD	?= build
 
 PKGS	 = libbsd-overlay inih jansson libmd libsystemd libacl libsodium
@@ -240,11 +249,14 @@ bench: deps-test all bench-tools
 lint:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
+# The installed netd.ini listens on loopback only (127.0.0.1, [::1]) until
+# the operator opens it; an existing one is kept.  The unit's netctl
+# commands use its control_socket (install again after changing it).
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR)/netd $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(BUILD)/netd $(DESTDIR)$(SBINDIR)/netd
 	install -m 0755 $(BUILD)/netctl $(DESTDIR)$(BINDIR)/netctl
 	install -m 0644 man/netd.8 man/netctl.8 $(DESTDIR)$(MANDIR)/man8/
@@ -252,18 +264,42 @@ install: all
 	[ -e $(DESTDIR)$(SYSCONFDIR)/netd/netd.ini ] || \
 	    sed -e 's|^dir = ../build$$|dir = /var/lib/netd/uploads|' \
 	        -e 's/^;\(user\|group\|control_group\) = netd$$/\1 = netd/' \
+	        -e '/^listen = /s|tcp://0\.0\.0\.0:|tcp://127.0.0.1:|g' \
+	        -e '/^listen = /s|udp://0\.0\.0\.0:|udp://127.0.0.1:|g' \
+	        -e '/^listen = /s|tcp://\[::\]:|tcp://[::1]:|g' \
+	        -e '/^listen = /s|udp://\[::\]:|udp://[::1]:|g' \
 	        etc/netd.ini > $(DESTDIR)$(SYSCONFDIR)/netd/netd.ini
-	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' \
+	sock=$$(sed -n 's/^control_socket[[:space:]]*=[[:space:]]*\([^;[:space:]]*\).*/\1/p' \
+	    $(DESTDIR)$(SYSCONFDIR)/netd/netd.ini | tail -n 1); \
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e "s|@CONTROL_SOCKET@|$${sock:-/run/netd/netd.sock}|g" \
 	    systemd/netd.service > $(DESTDIR)$(UNITDIR)/netd.service
-	install -m 0644 systemd/netd.sysusers $(DESTDIR)/usr/lib/sysusers.d/netd.conf
-	install -m 0644 systemd/netd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/netd.conf
+	install -m 0644 systemd/netd.socket $(DESTDIR)$(UNITDIR)/netd.socket
+	install -m 0644 systemd/netd.sysusers $(DESTDIR)$(SYSUSERSDIR)/netd.conf
+	install -m 0644 systemd/netd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/netd.conf
+	@if [ "$(SETUP)" = 1 ] && [ -z "$(DESTDIR)" ]; then \
+	    echo "setup: systemd-sysusers, systemd-tmpfiles --create, daemon-reload"; \
+	    systemd-sysusers $(SYSUSERSDIR)/netd.conf && \
+	    systemd-tmpfiles --create $(TMPFILESDIR)/netd.conf && \
+	    systemctl daemon-reload; \
+	else \
+	    echo; \
+	    echo "netd is installed.  Next steps (or: make install SETUP=1):"; \
+	    echo "  systemd-sysusers $(SYSUSERSDIR)/netd.conf    # the netd user"; \
+	    echo "  systemd-tmpfiles --create $(TMPFILESDIR)/netd.conf    # /var/lib/netd"; \
+	    echo "  systemctl daemon-reload"; \
+	    echo "  netd -t -c $(SYSCONFDIR)/netd/netd.ini    # it listens on loopback only: open it there"; \
+	    echo "  systemctl enable --now netd.service    # or netd.socket, socket activation"; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/netd $(DESTDIR)$(BINDIR)/netctl \
 	    $(DESTDIR)$(MANDIR)/man8/netd.8 $(DESTDIR)$(MANDIR)/man8/netctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/netd.ini.5 $(DESTDIR)$(UNITDIR)/netd.service \
-	    $(DESTDIR)/usr/lib/sysusers.d/netd.conf \
-	    $(DESTDIR)/usr/lib/tmpfiles.d/netd.conf
+	    $(DESTDIR)$(UNITDIR)/netd.socket \
+	    $(DESTDIR)$(SYSUSERSDIR)/netd.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/netd.conf
 
 clean:
 	rm -rf build

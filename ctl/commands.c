@@ -4,6 +4,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,10 +20,13 @@
 
 #define REQUEST_TIMEOUT_MS	10000
 #define STOP_WAIT_MS		120000
+/* The master's own bound (60s, upgrade.h) and then some. */
+#define UPGRADE_TIMEOUT_MS	(CONTROL_RELOAD_WAIT_MS + 3 * REQUEST_TIMEOUT_MS)
 
 typedef int	ctl_fn(const struct cmd_req *);
 
-static ctl_fn	do_simple, do_status, do_reload, do_scale, do_stop, do_help;
+static ctl_fn	do_simple, do_status, do_reload, do_scale, do_stop, do_help,
+		do_upgrade;
 
 /* Indexed by the table's ids. */
 static ctl_fn *const runners[CMD_COUNT] = {
@@ -35,6 +39,7 @@ static ctl_fn *const runners[CMD_COUNT] = {
 	[CMD_STOP] = do_stop,
 	[CMD_REOPEN] = do_simple,
 	[CMD_WATCH] = ctl_watch,
+	[CMD_UPGRADE] = do_upgrade,
 	[CMD_HELP] = do_help,
 };
 
@@ -246,5 +251,45 @@ do_stop(const struct cmd_req *req)
 	}
 	if (!opts.json)
 		printf("stopped\n");
+	return EXIT_OK;
+}
+
+/*
+ * Synchronous, as reload: the answer comes once the new master serves
+ * (exit 0) or has failed, the old one still serving (exit 1, why and
+ * what the new master logged).  A relative PATH is taken from here.
+ */
+static int
+do_upgrade(const struct cmd_req *req)
+{
+	struct cmd_req abs = *req;
+	char path[PATH_MAX], *raw;
+	json_t *r;
+	int rc;
+
+	if (req->path != NULL) {
+		if (realpath(req->path, path) == NULL)
+			err(EXIT_FAILED, "upgrade: %s", req->path);
+		abs.path = path;
+	}
+	r = ctl_request(wire(&abs), UPGRADE_TIMEOUT_MS, &raw);
+	if (opts.json)
+		fputs(raw, stdout);
+	free(raw);
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		rc = ctl_failed(r);
+		if (!opts.json)
+			print_lines(json_object_get(r, "errors"),
+			    opts.err_prefix != NULL ? opts.err_prefix : "",
+			    stderr);
+		json_decref(r);
+		return rc;
+	}
+	if (!opts.json)
+		printf("upgraded: master pid %d -> %d (%s)\n",
+		    (int)json_integer_value(json_object_get(r, "old_pid")),
+		    (int)json_integer_value(json_object_get(r, "new_pid")),
+		    json_string_value(json_object_get(r, "binary")));
+	json_decref(r);
 	return EXIT_OK;
 }

@@ -56,6 +56,8 @@ const struct cmd_entry cmd_table[CMD_COUNT] = {
 	    "reopen log files" },
 	[CMD_WATCH] = { "watch", CMD_ARG_NONE, 0, CMD_READ, 0, 0,
 	    "follow the pool's events as they happen" },
+	[CMD_UPGRADE] = { "upgrade", CMD_ARG_PATH, 0, CMD_ADMIN, 1, 0,
+	    "start the installed netd as a new master; the old one leaves" },
 	[CMD_HELP] = { "help", CMD_ARG_TOPIC, 0, CMD_READ, 0, 1,
 	    "the commands, or one command in full" },
 };
@@ -69,6 +71,8 @@ static const struct {
 	    "N workers, or N more (+N) or fewer (-N); N up to " STR(
 	    CMD_SCALE_MAX) },
 	[CMD_ARG_TOPIC] = { "[COMMAND]", "the command to describe" },
+	[CMD_ARG_PATH] = { "[PATH]",
+	    "the binary to start (default: where netd was started from)" },
 };
 
 #define NAME_MAX_LEN	15	/* longest command name, for cmd_suggest */
@@ -424,6 +428,15 @@ cmd_parse(enum cmd_side side, int argc, char *const argv[],
 				return -1;
 			}
 			break;
+		case CMD_ARG_PATH:
+			if (strpbrk(w, " \t\r\n") != NULL ||
+			    (side == CMD_WIRE && w[0] != '/')) {
+				snprintf(err, errlen, "%s: '%.64s' is not an "
+				    "absolute path without blanks", e->name, w);
+				return -1;
+			}
+			req->path = w;
+			break;
 		case CMD_ARG_NONE:
 			break;
 		}
@@ -477,6 +490,10 @@ cmd_format(const struct cmd_req *req, char *buf, size_t len)
 			rc |= append(buf, len, " ");
 			rc |= append(buf, len, cmd_flags[i].name);
 		}
+	if (cmd_table[req->id].arg == CMD_ARG_PATH && req->path != NULL) {
+		rc |= append(buf, len, " ");
+		rc |= append(buf, len, req->path);
+	}
 	if (cmd_table[req->id].arg == CMD_ARG_SCALE) {
 		if (req->relative)
 			snprintf(num, sizeof(num), " %+d", req->scale);

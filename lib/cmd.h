@@ -22,6 +22,7 @@ enum cmd_id {
 	CMD_STOP,
 	CMD_REOPEN,
 	CMD_WATCH,
+	CMD_UPGRADE,
 	CMD_HELP,
 	CMD_COUNT
 };
@@ -37,6 +38,7 @@ enum cmd_arg {
 	CMD_ARG_NONE,
 	CMD_ARG_SCALE,		/* N, +N or -N, N at most CMD_SCALE_MAX */
 	CMD_ARG_TOPIC,		/* [COMMAND] */
+	CMD_ARG_PATH,		/* [PATH]: absolute on the wire, no blanks */
 };
 
 /* Where a parse happens: netctl's command line, or a request line. */
@@ -81,6 +83,7 @@ struct cmd_req {
 	int		 scale;		/* N, or the change for +N and -N */
 	int		 relative;	/* scale +N or -N */
 	enum cmd_id	 topic;		/* help COMMAND, or CMD_NONE */
+	const char	*path;		/* upgrade PATH (a word of argv), or NULL */
 };
 
 extern const struct cmd_entry	cmd_table[CMD_COUNT];

@@ -30,6 +30,7 @@
 #include "version.h"
 
 static int ctl_fd = -1;
+static int accepting = 1;	/* 0: new connections wait in the queue */
 /*
  * The clients' table (64 request buffers, a quarter of a megabyte) is the
  * master's alone: mapped with MADV_DONTFORK, so that workers, which never
@@ -88,6 +89,40 @@ client_close(struct client *c)
 		json_decref(c->pending);
 	c->pending = NULL;
 	c->waiting = 0;
+}
+
+int
+control_listen_fd(void)
+{
+	return ctl_fd;
+}
+
+void
+control_accept(int on)
+{
+	accepting = on;
+}
+
+void
+control_disown(void)
+{
+	accepting = 0;
+	control_sock_disown();
+	if (ctl_fd != -1) {
+		control_sock_close(ctl_fd);
+		ctl_fd = -1;
+	}
+}
+
+int
+control_pending(void)
+{
+	int i;
+
+	for (i = 0; clients != NULL && i < CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].fd != -1 && clients[i].out != NULL)
+			return 1;
+	return 0;
 }
 
 void
@@ -336,7 +371,7 @@ control_pollfds(struct pollfd *pfd, nfds_t max, int *timeout)
 	 * A full table of busy clients: new ones wait in the queue, and we
 	 * look again soon (a client may turn idle long enough to close).
 	 */
-	if (ctl_fd != -1 && n < max) {
+	if (ctl_fd != -1 && accepting && n < max) {
 		if (now < accept_resume) {
 			t = (int)(accept_resume - now);
 			if (*timeout > t || *timeout < 0)
@@ -405,31 +440,16 @@ control_tick(void)
 {
 	uint64_t now = monotonic_ms();
 	struct client *c;
-	json_t *doc;
 	int i;
 
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c = &clients[i];
 		if (c->fd == -1)
 			continue;
-		if (c->waiting && master_serving()) {
-			doc = c->pending;
-			c->pending = NULL;
-			c->waiting = 0;
-			client_reply(c, doc);
+		if (c->waiting && client_waited(c, now >= c->deadline))
 			continue;
-		}
 		if (now < c->deadline)
 			continue;
-		if (c->waiting) {
-			json_decref(c->pending);
-			c->pending = NULL;
-			c->waiting = 0;
-			reply_error(c, CODE_FAILED, "reload applied, but the new "
-			    "generation's workers did not start within %ds "
-			    "(see the log)", CONTROL_RELOAD_WAIT_MS / 1000);
-			continue;
-		}
 		log_info("control socket: uid %u pid %d timed out", (unsigned)
 		    c->uid, (int)c->pid);
 		client_close(c);

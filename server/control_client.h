@@ -11,6 +11,10 @@
 
 enum access { ACC_NONE, ACC_READ, ACC_ADMIN };
 
+/* What a client's reply waits for. */
+#define CLIENT_WAIT_RELOAD	1	/* the new generation serves */
+#define CLIENT_WAIT_UPGRADE	2	/* the new master serves, or failed */
+
 struct client {
 	int		 fd;
 	uid_t		 uid;
@@ -23,7 +27,7 @@ struct client {
 	size_t		 outlen, outoff;
 	uint64_t	 since;		/* connected at (monotonic) */
 	uint64_t	 deadline;	/* monotonic */
-	int		 waiting;	/* reload: until the generation serves */
+	int		 waiting;	/* CLIENT_WAIT_*, 0: not waiting */
 	json_t		*pending;	/* the reply to send when it does */
 	char		 cmd[64];	/* for the audit line */
 };
@@ -37,6 +41,11 @@ void	reply_error(struct client *c, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Does every command of the table have a handler?  -1 if not. */
 int	client_handlers_check(void);
+/*
+ * A waiting client: reply if what it waits for happened, or (late) with
+ * the failure; 1 if it got its reply (control_cmd.c).
+ */
+int	client_waited(struct client *c, int late);
 /* One request line: check access, run the command (control_cmd.c). */
 void	client_request(struct client *c);
 

@@ -25,13 +25,14 @@
 #include "proto.h"
 #include "report.h"
 #include "status.h"
+#include "upgrade.h"
 #include "utf8.h"
 #include "version.h"
 
 typedef void	cmd_fn(struct client *, const struct cmd_req *);
 
 static cmd_fn	cmd_ping, cmd_version, cmd_status, cmd_config, cmd_reload,
-		cmd_scale, cmd_stop, cmd_reopen, cmd_watch;
+		cmd_scale, cmd_stop, cmd_reopen, cmd_watch, cmd_upgrade;
 
 /* Indexed by the table's ids; netctl's own commands (help) have none. */
 static cmd_fn *const handlers[CMD_COUNT] = {
@@ -44,6 +45,7 @@ static cmd_fn *const handlers[CMD_COUNT] = {
 	[CMD_STOP] = cmd_stop,
 	[CMD_REOPEN] = cmd_reopen,
 	[CMD_WATCH] = cmd_watch,
+	[CMD_UPGRADE] = cmd_upgrade,
 };
 
 /*
@@ -159,7 +161,7 @@ cmd_reload(struct client *c, const struct cmd_req *req)
 		c->pending = json_pack("{s:b, s:i, s:i, s:o}", "ok", 1, "from",
 		    (int)from, "to", (int)master_generation(), "changes",
 		    report_json(&rep));
-		c->waiting = 1;
+		c->waiting = CLIENT_WAIT_RELOAD;
 		c->deadline = monotonic_ms() + CONTROL_RELOAD_WAIT_MS;
 		audit(c, "ok");
 	}
@@ -229,6 +231,79 @@ cmd_watch(struct client *c, const struct cmd_req *req)
 		return;
 	}
 	client_release(c);
+}
+
+/*
+ * A binary given by path runs as the master: only root and the master's
+ * own user, who could run it so anyway, may name one.  admin_group
+ * members may start the installed binary.
+ */
+static void
+cmd_upgrade(struct client *c, const struct cmd_req *req)
+{
+	char err[512];
+
+	if (req->path != NULL && c->uid != 0 && c->uid != geteuid()) {
+		reply_error(c, CODE_DENIED, "permission denied: uid %u may not "
+		    "name the binary of an upgrade (only root or uid %u)",
+		    (unsigned)c->uid, (unsigned)geteuid());
+		audit(c, "denied");
+		return;
+	}
+	if (master_upgrade(req->path, err, sizeof(err)) == -1) {
+		reply_error(c, CODE_FAILED, "upgrade refused: %s", err);
+		audit(c, "refused");
+		return;
+	}
+	/* Answered once the new master serves, or has failed. */
+	c->waiting = CLIENT_WAIT_UPGRADE;
+	c->deadline = monotonic_ms() + UPGRADE_WAIT_MS + 10000;
+	audit(c, "started");
+}
+
+int
+client_waited(struct client *c, int late)
+{
+	json_t *doc;
+
+	if (c->waiting == CLIENT_WAIT_RELOAD && (master_serving() || late)) {
+		doc = c->pending;
+		c->pending = NULL;
+		c->waiting = 0;
+		if (!late) {
+			client_reply(c, doc);
+			return 1;
+		}
+		json_decref(doc);
+		reply_error(c, CODE_FAILED, "reload applied, but the new "
+		    "generation's workers did not start within %ds (see the "
+		    "log)", CONTROL_RELOAD_WAIT_MS / 1000);
+		return 1;
+	}
+	if (c->waiting != CLIENT_WAIT_UPGRADE)
+		return 0;
+	switch (upgrade_state()) {
+	case UPGRADE_DONE:
+		c->waiting = 0;
+		client_reply(c, json_pack("{s:b, s:i, s:i, s:s}", "ok", 1,
+		    "old_pid", (int)getpid(), "new_pid", (int)upgrade_pid(),
+		    "binary", upgrade_binary()));
+		return 1;
+	case UPGRADE_FAILED:
+		c->waiting = 0;
+		client_reply(c, json_pack("{s:b, s:s, s:s+, s:o, s:i}", "ok", 0,
+		    "code", CODE_FAILED, "error", "upgrade failed: ",
+		    upgrade_why(), "errors", report_json(upgrade_errors()),
+		    "pid", (int)getpid()));
+		return 1;
+	default:
+		if (!late)
+			return 0;
+		c->waiting = 0;
+		reply_error(c, CODE_FAILED, "upgrade: no outcome within %ds "
+		    "(see the log)", UPGRADE_WAIT_MS / 1000 + 10);
+		return 1;
+	}
 }
 
 /*

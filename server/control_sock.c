@@ -9,6 +9,16 @@
  * our probe) is left alone and the start refused.  The socket is bound
  * with its mode already right (umask), then given its group and ACL
  * through a descriptor of its own inode, never by path.
+ *
+ * An upgrade hands the listening socket and the lock's descriptor to the
+ * new master (inherit.c).  flock(2) locks belong to the open file, which
+ * both masters then share, so the lock is never free during the
+ * hand-over and no third netd can take the path.  The new master checks
+ * that what it got is the lock file and the socket its configuration
+ * names; the files stay the old master's (it alone removes them) until
+ * it hands over, then they are the new one's (control_sock_own).  The
+ * old master closes its descriptors and leaves the files alone
+ * (control_sock_disown).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +33,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "inherit.h"
 #include "log.h"
 #include "safedir.h"
 
@@ -31,7 +42,7 @@
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static char lock_path[sizeof(sock_path) + 5];
 static int lock_fd = -1;
-static pid_t sock_owner;	/* the process that made them */
+static pid_t sock_owner;	/* the process that may remove them */
 
 /* Take PATH.lock for good, or say that another netd has it. */
 static int
@@ -181,8 +192,8 @@ sock_own(const struct netd_config *cfg)
 			log_warnx("control_group '%s': no such group; socket "
 			    "%s keeps group %u", cfg->control_group,
 			    sock_path, (unsigned)st.st_gid);
-		else if (fchownat(fd, "", (uid_t)-1, gr->gr_gid,
-		    AT_EMPTY_PATH) == -1)
+		else if (st.st_gid != gr->gr_gid && fchownat(fd, "",
+		    (uid_t)-1, gr->gr_gid, AT_EMPTY_PATH) == -1)
 			log_warn("control socket %s: chown to group %s",
 			    sock_path, cfg->control_group);
 	}
@@ -190,6 +201,58 @@ sock_own(const struct netd_config *cfg)
 	sock_acl(fdpath, cfg);
 	close(fd);
 	return 0;
+}
+
+/*
+ * The socket and lock an upgrading master passed: checked to be the lock
+ * file beside the configured path (same inode, and the lock is ours) and
+ * a stream socket listening on that path.  The socket, or -1.
+ */
+static int
+sock_adopt(const struct netd_config *cfg, int fd, int lfd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	struct stat st, now;
+	int on = 0, type = 0;
+	socklen_t olen = sizeof(on);
+
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", sock_path);
+	if (lfd == -1 || fstat(lfd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    stat(lock_path, &now) == -1 || now.st_dev != st.st_dev ||
+	    now.st_ino != st.st_ino || flock(lfd, LOCK_EX | LOCK_NB) == -1) {
+		log_errx("control socket %s: the lock passed by the running "
+		    "netd is not %s", sock_path, lock_path);
+		goto fail;
+	}
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    sun.sun_family != AF_UNIX || getsockopt(fd, SOL_SOCKET,
+	    SO_ACCEPTCONN, &on, &olen) == -1 || !on ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen) == -1 ||
+	    type != SOCK_STREAM) {
+		log_errx("control socket %s: the descriptor passed is not a "
+		    "listening unix socket", sock_path);
+		goto fail;
+	}
+	if (strncmp(sun.sun_path, sock_path, sizeof(sun.sun_path)) != 0) {
+		log_errx("control socket: the running netd has %.*s, the "
+		    "configuration says %s; an upgrade keeps the control "
+		    "socket (restart netd to move it)",
+		    (int)sizeof(sun.sun_path), sun.sun_path, sock_path);
+		goto fail;
+	}
+	lock_fd = lfd;
+	/* The group or ACL the new configuration asks for. */
+	(void)sock_own(cfg);
+	log_info("control socket %s: taken over from the running netd",
+	    sock_path);
+	return fd;
+fail:
+	close(fd);
+	if (lfd != -1)
+		close(lfd);
+	return -1;
 }
 
 int
@@ -214,6 +277,10 @@ control_sock_open(const struct netd_config *cfg)
 		return -1;
 	}
 	strlcpy(sock_path, sun.sun_path, sizeof(sock_path));
+	if ((fd = inherit_take(INHERIT_CONTROL)) != -1) {
+		sock_owner = 0;		/* the old master's until it hands over */
+		return sock_adopt(cfg, fd, inherit_take(INHERIT_CONTROL_LOCK));
+	}
 	sock_owner = getpid();
 	if (sock_lock(sock_path) == -1)
 		return -1;
@@ -247,13 +314,35 @@ fail:
 	return -1;
 }
 
+int
+control_sock_lock_fd(void)
+{
+	return lock_fd;
+}
+
+void
+control_sock_own(void)
+{
+	sock_owner = getpid();
+}
+
+void
+control_sock_disown(void)
+{
+	sock_owner = 0;
+}
+
 void
 control_sock_close(int fd)
 {
 	if (fd != -1)
 		close(fd);
 	/* Only the master removes them, and only its own; lock last. */
-	if (lock_fd == -1 || getpid() != sock_owner)
+	if (lock_fd != -1 && getpid() != sock_owner) {
+		close(lock_fd);		/* a hand-over: the other one's now */
+		lock_fd = -1;
+	}
+	if (lock_fd == -1)
 		return;
 	if (fd != -1 && unlink(sock_path) == -1 && errno != ENOENT)
 		log_warn("unlink %s", sock_path);

@@ -4,9 +4,11 @@
  * groups, what each service type needs), then build the listener set
  * from the previous generation, which is only read: a listener whose
  * configured address it already has is taken over (same socket, same
- * queue, same counters); the rest are bound.  generation_commit() then
- * closes what the new generation did not take over.  A generation that
- * fails anywhere leaves the previous one exactly as it was.
+ * queue, same counters); the rest are bound.  The first generation takes
+ * the sockets passed at start instead, where one matches (inherit.c).
+ * generation_commit() then closes what the new generation did not take
+ * over.  A generation that fails anywhere leaves the previous one exactly
+ * as it was.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +20,7 @@
 
 #include "bind_why.h"
 #include "generation.h"
+#include "inherit.h"
 #include "log.h"
 #include "privs.h"
 #include "safedir.h"
@@ -201,7 +204,11 @@ listeners_undo(struct generation *g, const struct generation *prev)
 				break;
 		if (g->ls[i].fd < 0 || (prev != NULL && k < prev->nls))
 			continue;	/* not ours, or taken over */
-		listener_remove(&g->ls[i]);
+		/* A passed unix socket's file is still its sender's. */
+		if (g->ls[i].origin == LISTENER_BOUND)
+			listener_remove(&g->ls[i]);
+		else
+			listener_close(&g->ls[i]);
 		scoreboard_listener_free(g->ls[i].sb);
 	}
 }
@@ -238,6 +245,7 @@ listeners_build(struct generation *g, const struct generation *prev,
 			l->fd = -1;
 			l->sb = -1;
 			l->svc_sb = -1;
+			l->origin = LISTENER_BOUND;
 			for (k = 0; prev != NULL && k < prev->nls; k++)
 				if (!taken[k] && listener_same(&prev->ls[k], l))
 					break;
@@ -246,6 +254,7 @@ listeners_build(struct generation *g, const struct generation *prev,
 				l->addr = prev->ls[k].addr;
 				l->fd = prev->ls[k].fd;
 				l->sb = prev->ls[k].sb;
+				l->origin = prev->ls[k].origin;
 				g->nls++;
 				continue;
 			}
@@ -255,7 +264,9 @@ listeners_build(struct generation *g, const struct generation *prev,
 				g->nls++;
 				continue;
 			}
-			if (listener_open(l, err, sizeof(err)) == -1) {
+			if (prev == NULL && (l->fd = inherit_listener(l)) != -1)
+				;	/* passed at start: see inherit.c */
+			else if (listener_open(l, err, sizeof(err)) == -1) {
 				if (!bind_why_explain(cfg, &l->addr, errno,
 				    why, sizeof(why)))
 					why[0] = '\0';
@@ -274,8 +285,19 @@ listeners_build(struct generation *g, const struct generation *prev,
 				    svc->listen_lines[j]);
 				goto fail;
 			}
-			log_info("listening on %s (service %s)", l->addr.text,
-			    svc->name);
+			if (l->origin != LISTENER_BOUND)
+				log_info("listening on %s (service %s), on the "
+				    "socket %s", l->addr.text, svc->name,
+				    l->origin == LISTENER_PASSED ? "passed "
+				    "by the previous master or systemd's store"
+				    : "of systemd's socket unit");
+			else if (prev == NULL && inherit_any())
+				log_notice("listening on %s (service %s), "
+				    "bound by netd itself: no socket was "
+				    "passed for it", l->addr.text, svc->name);
+			else
+				log_info("listening on %s (service %s)",
+				    l->addr.text, svc->name);
 			if (prev != NULL)
 				report_add(rep, "opened %s (service %s)",
 				    l->addr.text, svc->name);
@@ -401,7 +423,10 @@ generation_commit(struct generation *next, struct generation *prev,
 		/* Old workers hold their own copies until they leave. */
 		log_info("closing %s", prev->ls[k].addr.text);
 		report_add(rep, "closed %s", prev->ls[k].addr.text);
-		listener_remove(&prev->ls[k]);
+		if (prev->ls[k].origin == LISTENER_SOCKET_UNIT)
+			listener_close(&prev->ls[k]);	/* systemd's file */
+		else
+			listener_remove(&prev->ls[k]);
 		scoreboard_listener_free(prev->ls[k].sb);
 	}
 	/* A fixed address may have moved to another service. */
@@ -429,12 +454,15 @@ generation_free(struct generation *g)
 }
 
 void
-generation_close(struct generation *g)
+generation_close(struct generation *g, int keep)
 {
 	size_t i;
 
 	for (i = 0; i < g->nls; i++) {
-		listener_remove(&g->ls[i]);
+		if (keep & (1 << g->ls[i].origin))
+			listener_close(&g->ls[i]);
+		else
+			listener_remove(&g->ls[i]);
 		scoreboard_listener_free(g->ls[i].sb);
 	}
 }

@@ -35,7 +35,12 @@ void	generation_commit(struct generation *next, struct generation *prev,
 	    struct report *rep);
 /* Free the memory of a generation; its listeners stay as they are. */
 void	generation_free(struct generation *g);
-/* At stop: close every listener (unix paths removed) and free. */
-void	generation_close(struct generation *g);
+/*
+ * At stop: close every listener and free its counters.  A unix
+ * listener's file is removed unless keep has the bit (1 << origin) of
+ * where its socket came from (enum listener_origin): a file that another
+ * master or systemd still serves on stays.
+ */
+void	generation_close(struct generation *g, int keep);
 
 #endif

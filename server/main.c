@@ -1,6 +1,7 @@
 /*
- * netd's command line: options, config check (-t), detaching (-d), then
- * the master takes over.
+ * netd's command line: options, config check (-t), detaching (-d), the
+ * descriptors passed at start (socket activation, systemd's fd store, an
+ * upgrading master), then the master takes over.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,13 @@
 #include "detach.h"
 #include "log.h"
 #include "generation.h"
+#include "inherit.h"
 #include "master.h"
 #include "pidfile.h"
 #include "report.h"
 #include "scoreboard.h"
 #include "title.h"
+#include "upgrade.h"
 #include "version.h"
 
 static void
@@ -114,6 +117,11 @@ main(int argc, char *argv[], char *envp[])
 	/* Detached, the caller waits to hear how the start went. */
 	if (daemonize && detach() == -1)
 		fatal("detach");
+	/* Before anything opens a descriptor of its own. */
+	if (inherit_init() == -1 || upgrade_child_init() == -1) {
+		log_errx("not started: cannot take the passed descriptors");
+		return 1;
+	}
 	if (scoreboard_init() == -1) {
 		log_errx("not started: cannot set up the scoreboard");
 		return 1;
@@ -129,6 +137,12 @@ main(int argc, char *argv[], char *envp[])
 	if (daemonize && g->cfg->pid_file == NULL &&
 	    (g->cfg->pid_file = strdup("/run/netd/netd.pid")) == NULL)
 		fatal("strdup");
+	/* The pid file of the master this one replaces (it ran with -d). */
+	if (upgrade_predecessor() != 0 && g->cfg->pid_file == NULL &&
+	    getenv(NETD_PIDFILE_ENV) != NULL &&
+	    (g->cfg->pid_file = strdup(getenv(NETD_PIDFILE_ENV))) == NULL)
+		fatal("strdup");
+	unsetenv(NETD_PIDFILE_ENV);
 	/* The master writes the pid file once it holds the control socket. */
 	rc = master_run(g);
 	pidfile_unlink();

@@ -6,7 +6,14 @@
  * reloads replace the generation without closing a listener that both
  * share, and stops are fast (TERM) or graceful (QUIT).  It owns the
  * serving generation and the stopping state, and publishes both, with
- * the reload history, into the scoreboard's view.
+ * the reload history, into the scoreboard's view and to systemd
+ * (notify.c).
+ *
+ * An upgrade (USR2, netctl upgrade; upgrade.c) starts a new master that
+ * takes over the sockets.  The files a master serves on (control socket,
+ * its lock, pid file, unix listeners) have one owner at a time: the old
+ * master until it hands over, the new one after; a master that does not
+ * own them never removes them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +22,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "conn_limit.h"
@@ -23,10 +29,12 @@
 #include "detach.h"
 #include "events.h"
 #include "generation.h"
+#include "inherit.h"
 #include "io.h"
 #include "log.h"
 #include "logfile.h"
 #include "master.h"
+#include "notify.h"
 #include "pidfile.h"
 #include "pool.h"
 #include "proc.h"
@@ -35,6 +43,8 @@
 #include "stats.h"
 #include "title.h"
 #include "udp_guard.h"
+#include "udp_local.h"
+#include "upgrade.h"
 #include "utf8.h"
 #include "version.h"
 
@@ -47,9 +57,14 @@ static int sigpipe[2] = { -1, -1 };	/* signal handlers write here */
 static int stopping;		/* 0, STOP_FAST, STOP_GRACEFUL */
 static uint64_t stop_deadline;
 static int announced;		/* "ready" said */
+static int owner = 1;		/* the files are ours to remove */
+static int handed_over;		/* an upgrade took over: we only drain */
+static int reload_ready;	/* a reload waits to say READY=1 */
+static char reload_failed[256];	/* the last reload's refusal, for STATUS */
 
 static const int master_sigs[] = {
-	SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGTTIN, SIGTTOU, SIGCHLD,
+	SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU,
+	SIGCHLD,
 };
 
 static void
@@ -86,6 +101,12 @@ master_signals(void)
 		log_err("sigaction");
 		return -1;
 	}
+	/* A master started by an upgrade comes with them all blocked. */
+	sigemptyset(&sa.sa_mask);
+	if (sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL) == -1) {
+		log_err("sigprocmask");
+		return -1;
+	}
 	return 0;
 }
 
@@ -116,8 +137,13 @@ master_serving(void)
 static void
 master_title(int live)
 {
-	title_set("master -c %s (%d worker%s)", gen->cfg->path, live,
-	    live == 1 ? "" : "s");
+	if (handed_over)
+		title_set("master -c %s (handed over to pid %d, %d worker%s "
+		    "draining)", gen->cfg->path, (int)upgrade_pid(),
+		    pool_running(), pool_running() == 1 ? "" : "s");
+	else
+		title_set("master -c %s (%d worker%s)", gen->cfg->path, live,
+		    live == 1 ? "" : "s");
 }
 
 /* What status shows of the master: written here, read everywhere. */
@@ -181,23 +207,61 @@ reload_end(int ok, uint32_t from, const struct report *rep)
 	    report_json(rep)));
 }
 
+/* The pool in one line: systemd's STATUS=, `systemctl status`. */
+static void
+master_status_text(char *buf, size_t len)
+{
+	unsigned long long active = 0, served = 0;
+	int i, idle, busy, live;
+
+	live = pool_live(&idle, &busy);
+	for (i = 0; i < SB_SERVICES; i++)
+		if (sbv->services[i].in_use &&
+		    SB_LOAD(sb->services[i].active) > 0)
+			active += (unsigned)SB_LOAD(sb->services[i].active);
+	for (i = 0; i < SB_LISTENERS; i++)
+		if (sbv->listeners[i].in_use)
+			served += SB_LOAD(sb->listeners[i].connections);
+	snprintf(buf, len, "generation %u: %d worker%s, %d busy, %d idle; "
+	    "%llu connection%s, %llu served%s%s", gen->id, live,
+	    live == 1 ? "" : "s", busy, idle, active, active == 1 ? "" : "s",
+	    served, reload_failed[0] != '\0' ? "; last reload failed: " : "",
+	    reload_failed);
+}
+
+/* Why the master cannot reload or upgrade now, or NULL. */
+static const char *
+master_busy(void)
+{
+	if (stopping)
+		return "netd is stopping";
+	if (upgrade_predecessor() != 0)
+		return "this master is still taking over from the one before";
+	if (upgrade_busy())
+		return "an upgrade is under way";
+	return NULL;
+}
+
 int
 master_reload(int dry_run, struct report *rep)
 {
 	struct generation *next, *prev = gen;
 	uint32_t from = gen->id;
-	char err[600];
+	const char *busy;
+	char err[600], text[512];
 	size_t i, k;
 
-	if (stopping) {
-		report_add(rep, "netd is stopping");
+	if ((busy = master_busy()) != NULL) {
+		report_add(rep, "%s", busy);
 		return -1;
 	}
 	log_notice("%s configuration %s", dry_run ? "checking" : "reloading",
 	    gen->cfg->path);
-	if (!dry_run)
+	if (!dry_run) {
 		events_emit(EV_RELOAD_START, json_pack("{s:i, s:s}",
 		    "generation", (int)gen->id, "config", gen->cfg->path));
+		notify_reloading();
+	}
 	next = generation_load(gen->cfg->path, gen, dry_run ? GEN_DRY_RUN : 0,
 	    rep);
 	if (next == NULL) {
@@ -206,6 +270,11 @@ master_reload(int dry_run, struct report *rep)
 		if (!dry_run) {
 			reload_record(0, "refused: %s", rep->nlines > 0 ?
 			    rep->lines[0] : "error");
+			strlcpy(reload_failed, rep->nlines > 0 ?
+			    rep->lines[0] : "error", sizeof(reload_failed));
+			snprintf(text, sizeof(text), "reload failed: %s; "
+			    "serving generation %u", reload_failed, gen->id);
+			notify_reloaded(text);
 			reload_end(0, from, rep);
 		}
 		log_warnx("reload refused: configuration has errors; still "
@@ -231,10 +300,13 @@ master_reload(int dry_run, struct report *rep)
 	gen = next;
 	log_set_level(gen->cfg->log_level);
 	pool_configure(gen);
+	notify_fdstore_sync(gen, prev);
 	generation_free(prev);
 	master_publish();
 	pool_maintain();
 	reload_record(1, "generation %u -> %u", gen->id - 1, gen->id);
+	reload_failed[0] = '\0';
+	reload_ready = 1;	/* READY=1 once the new generation serves */
 	log_notice("reloaded: generation %u -> %u", gen->id - 1, gen->id);
 	if (k < rep->nlines)
 		log_notice("reload: %s", rep->lines[k]);
@@ -265,6 +337,18 @@ master_reopen(const char *who, char *msg, size_t len)
 	return n == -1 ? -1 : 0;
 }
 
+int
+master_upgrade(const char *path, char *err, size_t errlen)
+{
+	const char *busy;
+
+	if ((busy = master_busy()) != NULL) {
+		snprintf(err, errlen, "%s", busy);
+		return -1;
+	}
+	return upgrade_start(gen, path, err, errlen);
+}
+
 void
 master_stop(int graceful)
 {
@@ -287,21 +371,76 @@ master_stop(int graceful)
 	stopping = how;
 	events_emit(EV_STOP, json_pack("{s:s, s:i}", "how", graceful ?
 	    "graceful" : "fast", "workers", pool_running()));
+	upgrade_abort("netd is stopping");
 	pool_stop(graceful, gen->cfg->shutdown_timeout_ms);
 	/* The master stops listening at once; workers keep their copies. */
 	for (i = 0; i < gen->nls; i++)
 		listener_close(&gen->ls[i]);
-	sd_notify(0, "STOPPING=1");
+	notify_stopping();
+}
+
+/*
+ * The new master serves: make it the main pid (before it can speak to
+ * systemd), tell it to go, and leave it everything but our workers,
+ * which finish their clients.
+ */
+static void
+master_hand_over(void)
+{
+	pid_t pid = upgrade_pid();
+
+	notify_mainpid(pid);
+	if (upgrade_go() == -1)
+		return;		/* it cannot hear: we serve on */
+	notify_off();
+	owner = 0;
+	handed_over = 1;
+	control_disown();
+	pidfile_disown();
+	master_stop(1);
+	master_title(0);
+}
+
+/* Told to go (or the old master is gone): this master is the one now. */
+static void
+master_take_over(int orphan)
+{
+	pid_t old = upgrade_predecessor();
+
+	upgrade_child_done();
+	if (stopping)
+		return;		/* ended before taking over */
+	if (orphan)
+		log_warnx("upgrade: pid %d is gone before it handed over; "
+		    "this master serves on", (int)old);
+	else
+		log_notice("upgrade: took over from pid %d", (int)old);
+	owner = 1;
+	notify_on();
+	control_sock_own();
+	control_accept(1);
+	if (pidfile_create(gen->cfg, gen->cfg->pid_file, old) == -1)
+		log_warnx("pid file not written");
+	notify_fdstore_sync(gen, NULL);
 }
 
 static void
 master_handle_signal(int sig)
 {
 	struct report rep = { 0 };
+	char err[512];
+	int id, status, sent;
 
 	switch (sig) {
 	case SIGCHLD:
-		pool_reap();
+		while (proc_reap(&id, &status, &sent) == 1)
+			if (!upgrade_reaped(id, status, sent))
+				pool_exited(id, status, sent);
+		break;
+	case SIGUSR2:
+		log_notice("SIGUSR2: upgrade");
+		if (master_upgrade(NULL, err, sizeof(err)) == -1)
+			log_warnx("upgrade refused: %s", err);
 		break;
 	case SIGHUP:
 		(void)master_reload(0, &rep);
@@ -329,44 +468,91 @@ master_handle_signal(int sig)
 static void
 master_check_ready(void)
 {
+	char text[512];
 	int idle, busy, live;
 
-	if (announced || !pool_ready())
+	if (stopping || handed_over || !pool_ready())
 		return;
+	if (reload_ready) {
+		reload_ready = 0;
+		master_status_text(text, sizeof(text));
+		notify_reloaded(text);
+	}
+	if (announced)
+		return;
+	if (upgrade_predecessor() != 0) {
+		upgrade_child_ready();	/* and wait for "go" */
+		return;
+	}
 	announced = 1;
 	live = pool_live(&idle, &busy);
 	log_notice("ready: generation %u, %d worker%s, %zu listener%s",
 	    gen->id, live, log_s(live), gen->nls, log_s((long long)gen->nls));
-	sd_notifyf(0, "READY=1\nSTATUS=serving, %d workers\nMAINPID=%d", live,
-	    (int)getpid());
+	master_status_text(text, sizeof(text));
+	notify_ready(text);
 	detach_ready();
+}
+
+/* Once a second: STATUS= if it changed, and a graceful stop's time. */
+static void
+master_notify_tick(void)
+{
+	static uint64_t last;
+	uint64_t now = monotonic_ms();
+	char text[512];
+
+	if (!notify_active() || now - last < 1000)
+		return;
+	last = now;
+	if (stopping == STOP_GRACEFUL && now < stop_deadline)
+		notify_extend(stop_deadline - now + STOP_GRACE_MS);
+	else if (announced && !stopping) {
+		master_status_text(text, sizeof(text));
+		notify_status(text);
+	}
 }
 
 static void
 master_cleanup(void)
 {
-	generation_close(gen);
+	int keep = 1 << LISTENER_SOCKET_UNIT;
+
+	/* Files the new master, or systemd's store, still serves on. */
+	if (handed_over)
+		keep = ~0;
+	else if (!owner)
+		keep |= 1 << LISTENER_PASSED;
+	else if (notify_fdstore())
+		keep |= 1 << LISTENER_BOUND | 1 << LISTENER_PASSED;
+	generation_close(gen, keep);
 	generation_free(gen);
 	gen = NULL;
 	control_close_all();
 	events_close_all();
 }
 
-/* The loop's wait: signals, control clients, the pool's next deadline. */
+/*
+ * The loop's wait: signals, the upgrade's channel, control clients, the
+ * pool's next deadline, the watchdog.
+ */
 static void
 master_wait(void)
 {
-	struct pollfd pfd[CONTROL_MAX_CLIENTS + EVENTS_MAX_SUBSCRIBERS + 2];
+	struct pollfd pfd[CONTROL_MAX_CLIENTS + EVENTS_MAX_SUBSCRIBERS + 3];
 	unsigned char sigs[64];
-	int n, timeout;
+	int n, timeout, wd, up;
 	nfds_t npfd, nctl;
 	ssize_t r;
 
 	timeout = pool_next_timeout();
+	if ((wd = notify_watchdog()) >= 0 && wd < timeout)
+		timeout = wd;
 	pfd[0].fd = sigpipe[0];
 	pfd[0].events = POLLIN;
-	nctl = control_pollfds(&pfd[1], CONTROL_MAX_CLIENTS + 1, &timeout);
-	npfd = 1 + nctl + events_pollfds(&pfd[1 + nctl],
+	up = upgrade_pollfd(&pfd[1]);
+	nctl = control_pollfds(&pfd[1 + up], CONTROL_MAX_CLIENTS + 1,
+	    &timeout);
+	npfd = 1 + (nfds_t)up + nctl + events_pollfds(&pfd[1 + up + nctl],
 	    EVENTS_MAX_SUBSCRIBERS);
 	n = poll(pfd, npfd, timeout);
 	if (n == -1) {
@@ -378,10 +564,25 @@ master_wait(void)
 		while ((r = read(sigpipe[0], sigs, sizeof(sigs))) > 0)
 			for (ssize_t i = 0; i < r; i++)
 				master_handle_signal(sigs[i]);
+	if (n > 0 && up && pfd[1].revents != 0) {
+		switch (upgrade_handle()) {
+		case UPGRADE_EV_READY:
+			master_hand_over();
+			break;
+		case UPGRADE_EV_GO:
+			master_take_over(0);
+			break;
+		case UPGRADE_EV_ORPHAN:
+			master_take_over(1);
+			break;
+		case UPGRADE_EV_NONE:
+			break;
+		}
+	}
 	if (n > 0) {
 		/* Subscribers first: a client made one must not be seen twice. */
-		events_handle(&pfd[1 + nctl], npfd - 1 - nctl);
-		control_handle(&pfd[1], nctl);
+		events_handle(&pfd[1 + up + nctl], npfd - 1 - (nfds_t)up - nctl);
+		control_handle(&pfd[1 + up], nctl);
 	}
 }
 
@@ -401,13 +602,27 @@ master_run(struct generation *g)
 	}
 	v->master_pid = getpid();
 	v->master_start_ms = realtime_ms();
+	/* Taking over: the files are the old master's until it lets go. */
+	owner = upgrade_predecessor() == 0;
+	notify_init(owner);
 	if (udp_guard_init() == -1 || conn_limit_init() == -1 ||
 	    proc_init() == -1 ||
 	    master_signals() == -1 || control_open(gen->cfg) == -1 ||
-	    pidfile_create(gen->cfg, gen->cfg->pid_file) == -1) {
+	    (owner && pidfile_create(gen->cfg, gen->cfg->pid_file, 0) == -1)) {
+		inherit_done();
 		master_cleanup();
 		return 1;
 	}
+	inherit_done();
+	if (owner)
+		notify_fdstore_sync(gen, NULL);
+	else
+		control_accept(0);	/* the old master answers until then */
+	for (size_t i = 0; i < gen->nls; i++)
+		if (gen->ls[i].addr.proto == PROTO_UDP) {
+			udp_local_probe();	/* says which rules are off */
+			break;
+		}
 	log_notice("netd %s starting: master pid %d, %d worker%s",
 	    NETD_VERSION, (int)getpid(), gen->cfg->workers,
 	    log_s(gen->cfg->workers));
@@ -416,7 +631,9 @@ master_run(struct generation *g)
 	master_publish();
 
 	for (;;) {
-		if (stopping && pool_running() == 0)
+		/* Leave once the workers and an unfinished upgrade are gone. */
+		if (stopping && pool_running() == 0 && !upgrade_busy() &&
+		    !control_pending())
 			break;
 		if (stopping && monotonic_ms() >= stop_deadline) {
 			log_warnx("workers still running at the stop "
@@ -426,10 +643,12 @@ master_run(struct generation *g)
 		}
 		master_wait();
 		control_tick();
+		upgrade_tick();
 		pool_deadlines();
 		if (!stopping)
 			pool_maintain();
 		master_check_ready();
+		master_notify_tick();
 		master_publish();
 		stats_tick(gen);
 		saturation_tick();
@@ -439,7 +658,10 @@ master_run(struct generation *g)
 			last_live = live;
 		}
 	}
-	log_notice("stopped");
+	if (handed_over)
+		log_notice("handed over to pid %d: leaving", (int)upgrade_pid());
+	else
+		log_notice("stopped");
 	master_cleanup();
 	return 0;
 }

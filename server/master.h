@@ -21,6 +21,11 @@ int	master_stopping(void);
  * what would change.
  */
 int	master_reload(int dry_run, struct report *rep);
+/*
+ * Start an upgrade: path (NULL: the installed binary) as a new master
+ * (upgrade.c).  0 once started, -1 with the reason in err.
+ */
+int	master_upgrade(const char *path, char *err, size_t errlen);
 /* Has the serving generation's pool started (a reload's answer waits)? */
 int	master_serving(void);
 void	master_stop(int graceful);

@@ -5,7 +5,8 @@
  * Written atomically: a temporary file in the same directory, renamed
  * over the old name, so that a reader never sees half a pid and a link
  * planted at the name is replaced, never followed.  The directory must
- * be one only root and netd's users can write (safedir).
+ * be one only root and netd's users can write (safedir).  After an
+ * upgrade the new master rewrites it; the old one leaves it alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,7 +103,8 @@ pidfile_other(const char *path)
 }
 
 int
-pidfile_create(const struct netd_config *cfg, const char *path)
+pidfile_create(const struct netd_config *cfg, const char *path,
+    pid_t predecessor)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX], buf[32], err[512];
 	const char *base;
@@ -116,7 +118,8 @@ pidfile_create(const struct netd_config *cfg, const char *path)
 		log_errx("pid file %s: %s", path, err);
 		return -1;
 	}
-	if ((other = pidfile_read(path)) > 0 && netd_alive(other)) {
+	if ((other = pidfile_read(path)) > 0 && other != predecessor &&
+	    netd_alive(other)) {
 		log_errx("pid file %s: another netd (pid %d) is running",
 		    path, (int)other);
 		return -1;
@@ -158,6 +161,19 @@ pidfile_unlink(void)
 	if (pidfile_read(pf_path) == pf_pid && unlink(pf_path) == -1 &&
 	    errno != ENOENT)
 		log_warn("unlink %s", pf_path);
+	free(pf_path);
+	pf_path = NULL;
+}
+
+const char *
+pidfile_path(void)
+{
+	return getpid() == pf_pid ? pf_path : NULL;
+}
+
+void
+pidfile_disown(void)
+{
 	free(pf_path);
 	pf_path = NULL;
 }

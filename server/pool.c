@@ -209,25 +209,23 @@ slot_exited(struct slot *s, int status, int sent, int was_ready)
 }
 
 void
-pool_reap(void)
+pool_exited(int id, int status, int sent)
 {
-	int id, status, sent, i;
+	int i;
 
-	while (proc_reap(&id, &status, &sent) == 1) {
-		for (i = 0; i < nslots; i++)
-			if (slots[i].state != SLOT_FREE &&
-			    slots[i].state != SLOT_BACKOFF &&
-			    slots[i].state != SLOT_FAILED &&
-			    slots[i].proc == id)
-				break;
-		if (i == nslots) {
-			log_debug("reaped a child that has no slot");
-			continue;
-		}
-		/* Its last word: had it left "starting"?  Only counted on. */
-		slot_exited(&slots[i], status, sent,
-		    scoreboard_worker_state(i) != SB_STARTING);
+	for (i = 0; i < nslots; i++)
+		if (slots[i].state != SLOT_FREE &&
+		    slots[i].state != SLOT_BACKOFF &&
+		    slots[i].state != SLOT_FAILED &&
+		    slots[i].proc == id)
+			break;
+	if (i == nslots) {
+		log_debug("reaped a child that has no slot");
+		return;
 	}
+	/* Its last word: had it left "starting"?  Only counted on. */
+	slot_exited(&slots[i], status, sent,
+	    scoreboard_worker_state(i) != SB_STARTING);
 }
 
 static int

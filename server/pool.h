@@ -19,8 +19,8 @@ struct generation;
 void	pool_configure(const struct generation *g);
 /* Start, retire and respawn workers as the spare rules say. */
 void	pool_maintain(void);
-/* Reap workers that ended. */
-void	pool_reap(void);
+/* A child reaped (proc_reap) that was not the upgrade's: a worker. */
+void	pool_exited(int id, int status, int sent);
 /*
  * Set the pool size (clamped to 1..max_workers); the size before.  by
  * says who asked ("scale", "signal"), for the event stream.

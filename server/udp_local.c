@@ -14,6 +14,13 @@
  * wildcard address, a port from ip_local_port_range); any other
  * unconnected socket was bound on purpose, to an address or to a chosen
  * port, and is taken for a server.
+ *
+ * A worker that cannot read these says so at debug level only (every
+ * worker would say it); the master tries the same at start and warns
+ * once for each rule that is off (udp_local_probe): getifaddrs needs
+ * AF_NETLINK, which a unit's RestrictAddressFamilies= may lack.  The
+ * sockets are read from /proc/self/net, which a unit's ProcSubset=pid
+ * leaves visible.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -173,8 +180,8 @@ server_line(const char *line)
 static void
 servers_refresh(void)
 {
-	static const char *const files[] = { "/proc/net/udp",
-	    "/proc/net/udp6" };
+	static const char *const files[] = { "/proc/self/net/udp",
+	    "/proc/self/net/udp6" };
 	uint64_t now = monotonic_ms();
 	char *line = NULL;
 	size_t cap = 0, i;
@@ -204,4 +211,32 @@ udp_local_server_port(uint16_t port)
 {
 	servers_refresh();
 	return (srv.ports[port / 8] >> (port % 8)) & 1;
+}
+
+void
+udp_local_probe(void)
+{
+	struct ifaddrs *ifa;
+	FILE *f;
+
+	if (getifaddrs(&ifa) == -1)
+		log_warnx("udp guard: cannot list this host's addresses "
+		    "(getifaddrs: %s): datagrams from an interface's "
+		    "broadcast address or from a local UDP server are not "
+		    "refused (under systemd, RestrictAddressFamilies= needs "
+		    "AF_NETLINK)", strerror(errno));
+	else
+		freeifaddrs(ifa);
+	if ((f = fopen("/proc/self/net/udp", "re")) == NULL)
+		log_warnx("udp guard: cannot read /proc/self/net/udp (%s): "
+		    "datagrams from local UDP servers are not refused",
+		    strerror(errno));
+	else
+		fclose(f);
+	if ((f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re")) ==
+	    NULL)
+		log_info("udp guard: ip_local_port_range unreadable (%s): "
+		    "taking Linux's default, 32768-60999", strerror(errno));
+	else
+		fclose(f);
 }

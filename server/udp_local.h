@@ -15,8 +15,11 @@ int	udp_local_addr6(const unsigned char *a);
  * Does a UDP server of this host hold port: a socket, of any process,
  * that is not connected and was bound on purpose (to one address, or to
  * a port outside the range the kernel hands to clients)?  Read from
- * /proc/net/udp and /proc/net/udp6 at most once a second.
+ * /proc/self/net/udp and udp6 at most once a second.
  */
 int	udp_local_server_port(uint16_t port);
+
+/* Master, at start: warn of every rule the guard cannot apply here. */
+void	udp_local_probe(void);
 
 #endif

@@ -184,10 +184,10 @@ table_commands() {
 	run raw "help"
 	assert_equal "$(jq -c '[.ok, .code]' <<<"$output")" '[false,"usage"]'
 	assert_equal "$(jq -r '.error' <<<"$output")" \
-	    "unknown command 'help' (ping, version, status, config, reload, scale, stop, reopen, watch)"
+	    "unknown command 'help' (ping, version, status, config, reload, scale, stop, reopen, watch, upgrade)"
 	run raw "stauts"
 	assert_equal "$(jq -r '.error' <<<"$output")" \
-	    "unknown command 'stauts' (ping, version, status, config, reload, scale, stop, reopen, watch); did you mean 'status'?"
+	    "unknown command 'stauts' (ping, version, status, config, reload, scale, stop, reopen, watch, upgrade); did you mean 'status'?"
 	run raw "scale"
 	assert_equal "$(jq -c '[.ok, .code, .error]' <<<"$output")" \
 	    '[false,"usage","usage: scale N|+N|-N"]'

@@ -317,7 +317,7 @@ ctl_pid() {
 	assert_success
 	assert_equal "$(jq -c '[.ok, .code]' <<<"$output")" '[false,"usage"]'
 	assert_equal "$(jq -r '.error' <<<"$output")" \
-	    "unknown command 'frobnicate' (ping, version, status, config, reload, scale, stop, reopen, watch)"
+	    "unknown command 'frobnicate' (ping, version, status, config, reload, scale, stop, reopen, watch, upgrade)"
 	# An empty line and a NUL in the request are errors too, not drops.
 	run timeout 20 socat - "UNIX-CONNECT:$SOCK" <<<""
 	assert_equal "$(jq -c '[.ok, .code]' <<<"$output")" '[false,"usage"]'

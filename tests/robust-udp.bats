@@ -172,11 +172,11 @@ two_netd_pingpong() {
 	a=$(udp_port echo)
 	b=$(b_jqs '[.listeners[] | select(.proto == "udp")][0].port')
 	python3 "$SPOOF" "$a" 127.0.0.1 "$b" ping-pong
-	wait_until 30 at_least 1 counter echo .connections b_jqs
+	wait_until 30 at_least 1 counter echo .datagrams b_jqs
 	# A second to bounce, if they bounce.
 	sleep 1
-	ca=$(counter echo .connections)
-	cb=$(counter echo .connections b_jqs)
+	ca=$(counter echo .datagrams)
+	cb=$(counter echo .datagrams b_jqs)
 	echo "# over a second: A received $ca, B received $cb (udp_rate $rate)" >&3
 	assert_equal "$cb" 1
 	assert_equal "$ca" 0
@@ -227,7 +227,7 @@ except socket.timeout:
 	for p in 1900 5353 11211; do
 		python3 "$SPOOF" "$p" 127.0.0.1 "$port" x
 	done
-	wait_until 30 at_least 3 counter echo .connections
+	wait_until 30 at_least 3 counter echo .datagrams
 	assert_equal "$(counter echo .drops.port)" 3
 	assert_equal "$(counter echo .bytes_out)" 0
 }

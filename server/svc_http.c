@@ -171,7 +171,7 @@ static const char *
 failure(int status)
 {
 	switch (status) {
-	case 408: return "timeout";
+	case 408: return "request timeout";
 	case 414: return "uri too long";
 	case 431: return "head too large";
 	}

@@ -116,7 +116,7 @@ teardown() {
 	assert_line "dir = /var/lib/netd/uploads"
 	run "$root/usr/local/sbin/netd" -V
 	assert_success
-	run grep -E '^Exec(Start|Reload)=' "$root/lib/systemd/system/netd.service"
+	run grep -E '^Exec(Start|Reload)=' "$root/usr/local/lib/systemd/system/netd.service"
 	assert_line "ExecStart=/usr/local/sbin/netd -c /etc/netd/netd.ini"
 	assert_line "ExecReload=/usr/local/bin/netctl -s /run/netd/netd.sock reload"
 	# sysusers and tmpfiles create the user and the upload spool

@@ -55,7 +55,7 @@ raw() {
 	assert_success
 	assert_equal "$(jq -c .statuses <<<"$output")" "[408]"
 	wait_eq 30 1 access_lines http
-	grep -qE 'access service=http .* method=- path=- status=408 bytes=[0-9]+ duration=[0-9]+ms request=1 agent=- result=timeout$' "$LOG"
+	grep -qE 'access service=http .* method=- path=- status=408 bytes=[0-9]+ duration=[0-9]+ms request=1 agent=- result="request timeout"$' "$LOG"
 	run raw ''
 	wait_eq 30 2 access_lines http
 	grep -qE 'access service=http proto=tcp listen=[^ ]+ peer=[^ ]+ duration=[0-9]+ms in=0 out=0 result=ok$' "$LOG"

@@ -45,10 +45,10 @@ while sent < n:
     while True:
         l = listener()
         decided = l["drops"]["rate"] + l["bytes_out"] // len(payload)
-        if rx_queue() == 0 and decided == l["connections"]:
-            if settled == l["connections"]:
+        if rx_queue() == 0 and decided == l["datagrams"]:
+            if settled == l["datagrams"]:
                 break
-            settled = l["connections"]
+            settled = l["datagrams"]
         else:
             settled = None
         if time.monotonic() - t0 > 100:
@@ -63,5 +63,5 @@ while True:
         replies += 1
     except BlockingIOError:
         break
-print(json.dumps({"replies": replies, "received": l["connections"],
+print(json.dumps({"replies": replies, "received": l["datagrams"],
     "seconds": secs}))

@@ -117,19 +117,6 @@ count(struct conn *c, uint64_t in, uint64_t out)
 	scoreboard_conn_bytes(conn_slot, c->row, c->bytes_in, c->bytes_out);
 }
 
-static int
-peer_allowed(const struct service_conf *svc, const struct sockaddr *sa)
-{
-	size_t i;
-
-	if (svc->allow == NULL || sa->sa_family == AF_UNIX)
-		return 1;
-	for (i = 0; i < svc->nallow; i++)
-		if (cidr_match(&svc->allow[i], sa))
-			return 1;
-	return 0;
-}
-
 /* The title and the worker's row say how many connections it has. */
 static void
 worker_show(void)
@@ -227,7 +214,7 @@ conn_accept(const struct listener *l, int fd,
 	    sizeof(text));
 	SB_ADD(lc->connections, 1);
 	sb->workers[conn_slot].accepts++;
-	if (!peer_allowed(l->svc, (const struct sockaddr *)peer)) {
+	if (!service_allows(l->svc, (const struct sockaddr *)peer)) {
 		SB_ADD(lc->refused, 1);
 		SB_ADD(sb->workers[conn_slot].refused[REFUSE_DENIED], 1);
 		refuse(l, fd, text, "denied", NULL);

@@ -23,19 +23,6 @@ dgram_init(int slot)
 	dgram_slot = slot;
 }
 
-static int
-peer_allowed(const struct service_conf *svc, const struct sockaddr *sa)
-{
-	size_t i;
-
-	if (svc->allow == NULL || sa->sa_family == AF_UNIX)
-		return 1;
-	for (i = 0; i < svc->nallow; i++)
-		if (cidr_match(&svc->allow[i], sa))
-			return 1;
-	return 0;
-}
-
 ssize_t
 dgram_answer(const struct listener *l, const void *data, size_t len,
     const struct sockaddr_storage *peer, void *out, size_t outlen)
@@ -47,7 +34,7 @@ dgram_answer(const struct listener *l, const void *data, size_t len,
 	SB_ADD(lc->connections, 1);
 	SB_ADD(lc->bytes_in, len);
 	w->bytes_in += len;
-	if (!peer_allowed(l->svc, (const struct sockaddr *)peer)) {
+	if (!service_allows(l->svc, (const struct sockaddr *)peer)) {
 		SB_ADD(lc->drops[DROP_DENIED], 1);
 		return -1;
 	}

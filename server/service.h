@@ -52,6 +52,10 @@ struct service_type {
 
 /* The row of a type, or NULL if this build has none. */
 const struct service_type *service_type(int type);
+struct sockaddr;
+/* May a client at sa use svc (its allow list; unix peers always may)? */
+int	service_allows(const struct service_conf *svc,
+	    const struct sockaddr *sa);
 
 /* Each service's row, defined in its own file. */
 extern const struct service_type svc_hello;

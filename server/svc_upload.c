@@ -396,19 +396,7 @@ static int
 upload_check(const struct netd_config *cfg, const struct service_conf *svc,
     char *err, size_t errlen)
 {
-	if (strcmp(svc->store_empty, "yes") != 0 &&
-	    strcmp(svc->store_empty, "no") != 0) {
-		snprintf(err, errlen, "key 'store_empty': '%s' is not yes or no",
-		    svc->store_empty);
-		return -1;
-	}
-	if (strcmp(svc->upload_header, "none") != 0 &&
-	    strcmp(svc->upload_header, "optional") != 0 &&
-	    strcmp(svc->upload_header, "required") != 0) {
-		snprintf(err, errlen, "key 'upload_header': '%s' is not none, "
-		    "optional or required", svc->upload_header);
-		return -1;
-	}
+	/* The keys' values, the spool directory and its room. */
 	return upload_store_check(cfg, svc, err, errlen);
 }
 

@@ -153,27 +153,40 @@ print_lines(json_t *arr, const char *prefix, FILE *fp)
 		fprintf(fp, "%s%s\n", prefix, json_string_value(v));
 }
 
+/*
+ * A request whose reply may carry "errors" (reload, upgrade): the reply
+ * as it came with --json; on failure its exit status in *rc, the error
+ * lines on stderr, and NULL.
+ */
+static json_t *
+request_or_fail(const char *line, int timeout_ms, int *rc)
+{
+	json_t *r;
+	char *raw;
+
+	r = ctl_request(line, timeout_ms, &raw);
+	if (opts.json)
+		fputs(raw, stdout);
+	free(raw);
+	if (json_is_true(json_object_get(r, "ok")))
+		return r;
+	*rc = ctl_failed(r);
+	if (!opts.json)
+		print_lines(json_object_get(r, "errors"),
+		    opts.err_prefix != NULL ? opts.err_prefix : "", stderr);
+	json_decref(r);
+	return NULL;
+}
+
 static int
 do_reload(const struct cmd_req *req)
 {
 	int dry = (req->flags & CMD_FL_DRY_RUN) != 0, rc;
 	json_t *r, *changes;
-	char *raw;
 
-	r = ctl_request(wire(req), CONTROL_RELOAD_WAIT_MS + REQUEST_TIMEOUT_MS,
-	    &raw);
-	if (opts.json)
-		fputs(raw, stdout);
-	free(raw);
-	if (!json_is_true(json_object_get(r, "ok"))) {
-		rc = ctl_failed(r);
-		if (!opts.json)
-			print_lines(json_object_get(r, "errors"),
-			    opts.err_prefix != NULL ? opts.err_prefix : "",
-			    stderr);
-		json_decref(r);
+	if ((r = request_or_fail(wire(req), CONTROL_RELOAD_WAIT_MS +
+	    REQUEST_TIMEOUT_MS, &rc)) == NULL)
 		return rc;
-	}
 	if (!opts.json) {
 		changes = json_object_get(r, "changes");
 		printf("%sgeneration %d -> %d\n", dry ? "dry run: " : "",
@@ -263,7 +276,7 @@ static int
 do_upgrade(const struct cmd_req *req)
 {
 	struct cmd_req abs = *req;
-	char path[PATH_MAX], *raw;
+	char path[PATH_MAX];
 	json_t *r;
 	int rc;
 
@@ -272,19 +285,8 @@ do_upgrade(const struct cmd_req *req)
 			err(EXIT_FAILED, "upgrade: %s", req->path);
 		abs.path = path;
 	}
-	r = ctl_request(wire(&abs), UPGRADE_TIMEOUT_MS, &raw);
-	if (opts.json)
-		fputs(raw, stdout);
-	free(raw);
-	if (!json_is_true(json_object_get(r, "ok"))) {
-		rc = ctl_failed(r);
-		if (!opts.json)
-			print_lines(json_object_get(r, "errors"),
-			    opts.err_prefix != NULL ? opts.err_prefix : "",
-			    stderr);
-		json_decref(r);
+	if ((r = request_or_fail(wire(&abs), UPGRADE_TIMEOUT_MS, &rc)) == NULL)
 		return rc;
-	}
 	if (!opts.json)
 		printf("upgraded: master pid %d -> %d (%s)\n",
 		    (int)json_integer_value(json_object_get(r, "old_pid")),

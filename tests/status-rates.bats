@@ -7,19 +7,7 @@
 load helpers/netd
 
 setup() {
-	netd_config <<EOF
-[netd]
-workers = 2
-min_spare = 0
-
-[service hello]
-type = hello
-listen = tcp://127.0.0.1:0 udp://127.0.0.1:0
-
-[service http]
-type = http
-listen = unix:@TMP@/http.sock
-EOF
+	netd_fixture hello-http-unix
 }
 
 teardown() {

@@ -56,7 +56,10 @@ teardown() {
 	wait_until 10 grep -q "Master: pid $NETD_PID" "$BATS_TEST_TMPDIR/typescript"
 	netd_stop
 	wait_until 10 grep -q "netd is not running" "$BATS_TEST_TMPDIR/typescript"
-	pkill -INT -x -P "$(pgrep -x -P "$(cat "$BATS_TEST_TMPDIR/w.pid")" script)" netctl || true
+	# script(1) runs the command through $SHELL -c, which may or may not
+	# exec it: find netctl by its own command line, not by its parent.
+	run pkill -INT -f "^$NETCTL -s $SOCK status --watch"
+	assert_success
 	run bg_wait w 10
 	assert_success
 	# Nothing cleared the screen after the message: it is the last thing.

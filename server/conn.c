@@ -357,26 +357,31 @@ queue(struct conn *c, const void *buf, size_t len)
 	return 0;
 }
 
+/* Queue what is given, behind what waits, then write what the socket takes. */
 int
-conn_send(struct conn *c, const void *buf, size_t len)
+conn_sendv(struct conn *c, const struct iovec *iov, int iovcnt)
 {
-	if (c->dead || len == 0)
-		return c->dead ? -1 : 0;
-	if (c->ref != NULL || conn_queued(c) > 0) {
-		if (c->ref != NULL) {
-			/* Behind a reference: copy it in first, in order. */
-			const char *r = c->ref;
-			size_t rl = c->reflen;
+	const char *r;
+	size_t rl;
+	int i;
 
-			c->ref = NULL;
-			c->reflen = 0;
-			if (queue(c, r, rl) == -1)
-				return -1;
-		}
-		if (queue(c, buf, len) == -1)
-			return -1;
-	} else if (queue(c, buf, len) == -1)
+	if (c->dead)
 		return -1;
+	if (c->ref != NULL) {
+		/* Behind a reference: copy it in first, in order. */
+		r = c->ref;
+		rl = c->reflen;
+		c->ref = NULL;
+		c->reflen = 0;
+		if (queue(c, r, rl) == -1)
+			return -1;
+	}
+	for (i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len > 0 &&
+		    queue(c, iov[i].iov_base, iov[i].iov_len) == -1)
+			return -1;
+	if (conn_queued(c) == 0)
+		return 0;
 	if (flush(c) == -1)
 		return -1;
 	if (conn_queued(c) > 0) {
@@ -387,6 +392,16 @@ conn_send(struct conn *c, const void *buf, size_t len)
 	rewatch(c);
 	conn_rearm(c);
 	return c->dead ? -1 : 0;
+}
+
+int
+conn_send(struct conn *c, const void *buf, size_t len)
+{
+	struct iovec iov;
+
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	return conn_sendv(c, &iov, 1);
 }
 
 int

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "addr.h"
 #include "config.h"
@@ -102,6 +103,7 @@ void	conn_close_all(const char *result);
 void	conn_reap(void);
 /* For services. */
 int	conn_send(struct conn *c, const void *buf, size_t len);
+int	conn_sendv(struct conn *c, const struct iovec *iov, int iovcnt);
 int	conn_send_str(struct conn *c, const char *s);
 /* Send len bytes at buf that stay valid until sent (no copy). */
 int	conn_send_ref(struct conn *c, const void *buf, size_t len);

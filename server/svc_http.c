@@ -10,29 +10,32 @@
  * within request_timeout of its first byte; the target is at most
  * HTTP_URI_MAX bytes (http_parse.c reads heads, as they arrive).  Errors: 400 malformed or
  * an ambiguous body length, 404, 405 (Allow: GET, HEAD), 408, 414, 431,
- * 505.  Responses are built whole, then written with one call.
+ * 505.  A response is its head and a body (rendered by http_render.c),
+ * written with one call.
  */
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "io.h"
-#include "metrics.h"
 #include "conn.h"
 #include "http_parse.h"
+#include "http_render.h"
 #include "logfmt.h"
 #include "service.h"
-#include "status.h"
-#include "status_page.h"
 #include "version.h"
 
 struct response {
 	int		 status;
 	const char	*type;
-	char		*body;		/* malloc'd, or NULL */
+	const char	*body;		/* a rendered resource, or err */
 	size_t		 len;
+	char		 err[64];	/* the text of an error */
 };
 
 static const char *
@@ -50,60 +53,6 @@ reason(int status)
 	case 505: return "HTTP Version Not Supported";
 	}
 	return "Error";
-}
-
-/* The body of one of our three resources; 0, or -1 (500). */
-static int
-resource(const char *path, const char *query, struct response *r)
-{
-	json_t *st;
-	FILE *fp;
-	char *s;
-	int rc = 0;
-
-	if (strcmp(path, "/") != 0 && strcmp(path, "/status") != 0 &&
-	    strcmp(path, "/metrics") != 0) {
-		r->status = 404;
-		return 0;
-	}
-	if ((st = status_json()) == NULL)
-		return -1;
-	if (strcmp(path, "/status") == 0) {
-		json_object_set_new(st, "ok", json_true());
-		s = json_dumps(st, JSON_INDENT(2) |
-		    JSON_REAL_PRECISION(15));
-		json_decref(st);
-		if (s == NULL)
-			return -1;
-		r->len = strlen(s);
-		if ((r->body = realloc(s, r->len + 1)) == NULL) {
-			free(s);
-			return -1;
-		}
-		r->body[r->len++] = '\n';
-		r->type = "application/json";
-		r->status = 200;
-		return 0;
-	}
-	if ((fp = open_memstream(&r->body, &r->len)) == NULL) {
-		json_decref(st);
-		return -1;
-	}
-	if (strcmp(path, "/metrics") == 0) {
-		rc = metrics_write(fp, st);
-		r->type = "text/plain; version=0.0.4; charset=utf-8";
-	} else {
-		status_page(fp, st, status_page_refresh(query));
-		r->type = "text/html; charset=utf-8";
-	}
-	json_decref(st);
-	if (fclose(fp) != 0 || rc == -1) {
-		free(r->body);
-		r->body = NULL;
-		return -1;
-	}
-	r->status = 200;
-	return 0;
 }
 
 static void
@@ -129,41 +78,34 @@ http_date(char *buf, size_t len)
 static int
 respond(struct conn *c, struct response *r, int head, int close)
 {
-	char date[64], *out = NULL;
-	size_t outlen = 0;
-	FILE *fp;
-	int rc;
+	char date[64], hdr[512];
+	struct iovec iov[2];
+	int n;
 
 	if (r->body == NULL && r->status != 200) {
 		/* A short text body saying what went wrong. */
-		if (asprintf(&r->body, "%d %s\n", r->status,
-		    reason(r->status)) == -1) {
-			r->body = NULL;
-			return -1;
-		}
-		r->len = strlen(r->body);
+		n = snprintf(r->err, sizeof(r->err), "%d %s\n", r->status,
+		    reason(r->status));
+		r->body = r->err;
+		r->len = n > 0 && (size_t)n < sizeof(r->err) ? (size_t)n : 0;
 		r->type = "text/plain; charset=utf-8";
 	}
 	http_date(date, sizeof(date));
-	if ((fp = open_memstream(&out, &outlen)) == NULL)
-		return -1;
-	fprintf(fp, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: netd/%s\r\n"
-	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
+	n = snprintf(hdr, sizeof(hdr), "HTTP/1.1 %d %s\r\nDate: %s\r\n"
+	    "Server: netd/%s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+	    "%s%s",
 	    r->status, reason(r->status), date, NETD_VERSION,
-	    r->type != NULL ? r->type : "text/plain", r->len);
-	if (r->status == 405)
-		fputs("Allow: GET, HEAD\r\n", fp);
-	fputs(close ? "Connection: close\r\n\r\n" : "\r\n", fp);
-	if (!head && r->len > 0)
-		fwrite(r->body, 1, r->len, fp);
-	if (fclose(fp) != 0) {
-		free(out);
+	    r->type != NULL ? r->type : "text/plain", r->len,
+	    r->status == 405 ? "Allow: GET, HEAD\r\n" : "",
+	    close ? "Connection: close\r\n\r\n" : "\r\n");
+	if (n < 0 || (size_t)n >= sizeof(hdr))
 		return -1;
-	}
-	rc = conn_send(c, out, outlen);
-	free(out);
-	return rc;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = (size_t)n;
+	iov[1].iov_base = (void *)(uintptr_t)r->body;
+	iov[1].iov_len = head || r->body == NULL ? 0 : r->len;
+	return conn_sendv(c, iov, 2);
 }
 
 /* What the access line says of a request answered with an error. */
@@ -236,6 +178,7 @@ static int
 http_answer(struct conn *c, struct http_request *req)
 {
 	struct response r;
+	struct http_body b;
 	int status = req->status;
 	uint64_t began, before;
 
@@ -243,11 +186,16 @@ http_answer(struct conn *c, struct http_request *req)
 	if (status == 0 && strcmp(req->method, "GET") != 0 &&
 	    strcmp(req->method, "HEAD") != 0)
 		status = 405;
-	if (status == 0 && resource(req->target, req->query, &r) == -1)
+	if (status == 0 && http_render(req->target, req->query, &b) == -1)
 		status = 500;
-	if (status != 0) {
-		free(r.body);
-		memset(&r, 0, sizeof(r));
+	else if (status == 0 && b.status != 200)
+		status = b.status;
+	if (status == 0) {
+		r.status = 200;
+		r.type = b.type;
+		r.body = b.body;
+		r.len = b.len;
+	} else {
 		r.status = status;
 		if (status != 404 && status != 405)
 			req->close = 1;
@@ -258,14 +206,12 @@ http_answer(struct conn *c, struct http_request *req)
 	began = c->in_request ? c->request_start : monotonic_ms();
 	before = c->bytes_out + conn_queued(c);
 	if (respond(c, &r, req->head, req->close) == -1) {
-		free(r.body);
 		conn_request_end(c);
 		return -1;
 	}
 	http_log(c, req, r.status, (size_t)(c->bytes_out + conn_queued(c) -
 	    before), began);
 	conn_request_end(c);
-	free(r.body);
 	if (req->close) {
 		if (status >= 400)
 			conn_set_result(c, failure(status));
@@ -326,11 +272,13 @@ http_input(struct conn *c, const char *data, size_t len)
 	if (c->state == CONN_KEEPALIVE)
 		conn_set_state(c, CONN_READING);
 	if (h == NULL) {
-		if ((h = calloc(1, sizeof(*h))) == NULL) {
+		if ((h = malloc(sizeof(*h))) == NULL) {
 			conn_set_result(c, "error");
 			return -1;
 		}
 		http_parser_init(&h->p);
+		h->rest = NULL;
+		h->restlen = 0;
 		c->priv = h;
 	}
 	if (h->restlen == 0)
@@ -374,7 +322,6 @@ http_timeout(struct conn *c, int which)
 	(void)respond(c, &r, 0, 1);
 	http_log(c, &req, 408, (size_t)(c->bytes_out + conn_queued(c) -
 	    before), c->in_request ? c->request_start : c->last_read);
-	free(r.body);
 	conn_set_result(c, failure(408));
 	return 0;
 }

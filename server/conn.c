@@ -167,20 +167,28 @@ refuse(const struct listener *l, int fd, const char *peer, const char *why,
 	conn_access_line(&c);
 }
 
+/*
+ * A connection joins the epoll set the first time it waits for something:
+ * one that is answered and closed at once (daytime, time, a refusal by
+ * the service) costs no epoll_ctl(2) at all.
+ */
 static int
 watch(struct conn *c, unsigned events)
 {
 	struct epoll_event ev;
 
-	if (c->events == events)
+	if (c->events == events && (c->watched || events == 0))
 		return 0;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = events;
 	ev.data.ptr = c;
-	if (epoll_ctl(conn_ep, EPOLL_CTL_MOD, c->fd, &ev) == -1) {
+	if (epoll_ctl(conn_ep, c->watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    c->fd, &ev) == -1) {
 		log_warn("epoll_ctl %s", c->peer_text);
+		conn_set_result(c, "error");
 		return -1;
 	}
+	c->watched = 1;
 	c->events = events;
 	return 0;
 }
@@ -191,6 +199,10 @@ rewatch(struct conn *c)
 {
 	unsigned ev = 0;
 
+	if (c->starting)
+		return;		/* conn_accept() decides, after start */
+	if (c->close_after && conn_queued(c) == 0)
+		return;		/* on the close list, or told by EPOLLOUT */
 	if (!c->paused && !c->eof && !c->close_after)
 		ev |= EPOLLIN | EPOLLRDHUP;
 	if (conn_queued(c) > 0 || (c->more && !c->close_after))
@@ -205,7 +217,6 @@ conn_accept(const struct listener *l, int fd,
 {
 	struct sb_listener_count *lc = &sb->listeners[l->sb];
 	struct sb_service_count *s;
-	struct epoll_event ev;
 	char text[PEER_TEXT_MAX];
 	struct conn *c;
 	int row, src = -1;
@@ -260,18 +271,6 @@ conn_accept(const struct listener *l, int fd,
 	strlcpy(c->peer_text, text, sizeof(c->peer_text));
 	conn_set_result(c, "ok");
 	timer_init(&c->timer, conn_timer_fired);
-	memset(&ev, 0, sizeof(ev));
-	ev.events = c->events = EPOLLIN | EPOLLRDHUP;
-	ev.data.ptr = c;
-	if (epoll_ctl(conn_ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
-		log_warn("epoll_ctl %s", text);
-		service_leave(l);
-		conn_limit_give(src);
-		SB_ADD(lc->errors, 1);
-		free(c);
-		refuse(l, fd, text, "error", NULL);
-		return;
-	}
 	rows[row] = c;
 	lowfree = row + 1;
 	nconns++;
@@ -281,9 +280,14 @@ conn_accept(const struct listener *l, int fd,
 	    realtime_ms());
 	worker_show();
 	conn_rearm(c);
-	if (l->type->start != NULL && l->type->start(c) == -1)
+	c->starting = 1;
+	if (l->type->start != NULL && l->type->start(c) == -1) {
+		c->starting = 0;
 		conn_close(c);
-	else if (!c->dead)
+		return;
+	}
+	c->starting = 0;
+	if (!c->dead)
 		rewatch(c);
 }
 

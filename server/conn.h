@@ -51,6 +51,8 @@ struct conn {
 	int			 row;		/* in the connection table */
 	int			 source;	/* max_per_source entry, or -1 */
 	unsigned		 events;	/* EPOLLIN/EPOLLOUT watched */
+	int			 watched;	/* in the epoll set yet */
+	int			 starting;	/* in its service's start */
 	unsigned		 paused:1;	/* input held back */
 	unsigned		 eof:1;		/* the client half-closed */
 	unsigned		 close_after:1;	/* close once flushed */

@@ -25,7 +25,7 @@ unprivileged() {
 }
 
 @test "a privileged port without CAP_NET_BIND_SERVICE: the start says why, -t warns" {
-	local port
+	local port line
 	port=$(low_port)
 	netd_config <<-EOF
 	[netd]
@@ -34,15 +34,16 @@ unprivileged() {
 	type = hello
 	listen = tcp://127.0.0.1:0 tcp://127.0.0.1:$port
 	EOF
+	line=$(grep -n '^listen' "$CONF" | cut -d: -f1)
 	run unprivileged "$NETD" -t -c "$CONF"
 	assert_success
 	assert_line "netd: config $CONF ok"
-	assert_line "$CONF:6: key 'listen': warning: port $port is below net.ipv4.ip_unprivileged_port_start ($((port + 1))): binding it needs root or CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE), or a lower ip_unprivileged_port_start"
+	assert_line "$CONF:$line: key 'listen': warning: port $port is below net.ipv4.ip_unprivileged_port_start ($((port + 1))): binding it needs root or CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE), or a lower ip_unprivileged_port_start"
 	# Only the privileged one is named.
 	assert_equal "$(grep -c warning <<<"$output")" 1
 	run unprivileged timeout 20 "$NETD" -c "$CONF"
 	assert_failure 1
-	assert_output --partial "$CONF:6: key 'listen': cannot listen on tcp://127.0.0.1:$port: Permission denied: port $port is below net.ipv4.ip_unprivileged_port_start"
+	assert_output --partial "$CONF:$line: key 'listen': cannot listen on tcp://127.0.0.1:$port: Permission denied: port $port is below net.ipv4.ip_unprivileged_port_start"
 	assert_output --partial "needs root or CAP_NET_BIND_SERVICE"
 	# With the privilege, -t has nothing to warn about.
 	run "$NETD" -t -c "$CONF"

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,8 +50,18 @@ conn_init(int slot, int epfd, int max)
 	conn_limit_slot(slot);
 	conn_ep = epfd;
 	conn_max = max;
-	if ((rows = calloc((size_t)max, sizeof(*rows))) == NULL)
+	/*
+	 * Mapped, not taken from the heap the master wrote: a page of the
+	 * table costs memory once a connection uses a row in it, so an idle
+	 * worker with room for thousands holds one page of it, or none.
+	 */
+	rows = mmap(NULL, (size_t)max * sizeof(*rows), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rows == MAP_FAILED) {
+		log_warn("worker %d: connection table", slot);
+		rows = NULL;
 		conn_max = 0;
+	}
 	sb->workers[slot].conn_max = (uint32_t)conn_max;
 }
 

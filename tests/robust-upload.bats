@@ -192,6 +192,7 @@ stored() {
 }
 
 @test "store_empty and upload_header: bad values are refused at start, naming the key" {
+	local line
 	netd_config <<-EOF
 	[service upload]
 	type = upload
@@ -199,13 +200,14 @@ stored() {
 	dir = up
 	store_empty = maybe
 	EOF
+	line=$(grep -n '^store_empty' "$CONF" | cut -d: -f1)
 	run "$NETD" -t -c "$CONF"
 	assert_failure
-	assert_output --partial "netd.ini:7: key 'store_empty': 'maybe' is not yes or no"
+	assert_output --partial "netd.ini:$line: key 'store_empty': 'maybe' is not yes or no"
 	sed -i 's/^store_empty = maybe$/upload_header = sometimes/' "$CONF"
 	run "$NETD" -t -c "$CONF"
 	assert_failure
-	assert_output --partial "netd.ini:7: key 'upload_header': 'sometimes' is not none, optional or required"
+	assert_output --partial "netd.ini:$line: key 'upload_header': 'sometimes' is not none, optional or required"
 	sed -i 's/^upload_header = sometimes$/upload_header = required/' "$CONF"
 	run "$NETD" -t -c "$CONF"
 	assert_success

@@ -9,10 +9,13 @@ load helpers/netd
 
 setup() {
 	# A unix listener whose path holds markup: it must show as text.
+	# The event model: the browser's page load and its pre-opened
+	# connection are one worker's, so the other is seen idle.
 	netd_config <<'EOF'
 [netd]
 workers = 2
 min_spare = 0
+worker_connections = 64
 
 [service http]
 type = http

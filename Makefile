@@ -133,7 +133,7 @@ check: deps-test
 # TESTS: the bats files to run (default: all of tests/).
 TESTS	?= tests
 define run_bats
-	@NETD_BUILD=$(abspath $(1)) bats --print-output-on-failure $(TESTS) \
+	@NETD_BUILD=$(abspath $(1)) bats --timing --print-output-on-failure $(TESTS) \
 	    | tee $(1)/tests.tap; rc=$${PIPESTATUS[0]}; \
 	skipped=$$(grep -c '^ok .* # skip' $(1)/tests.tap); \
 	passed=$$(( $$(grep -c '^ok ' $(1)/tests.tap) - skipped )); \

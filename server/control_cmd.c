@@ -265,7 +265,18 @@ int
 client_waited(struct client *c, int late)
 {
 	json_t *doc;
+	char why[128];
 
+	if (c->waiting == CLIENT_WAIT_RELOAD && !master_serving() &&
+	    master_cannot_serve(why, sizeof(why))) {
+		/* No use waiting: every new worker stopped, failed. */
+		json_decref(c->pending);
+		c->pending = NULL;
+		c->waiting = 0;
+		reply_error(c, CODE_FAILED, "reload applied, but no worker of "
+		    "the new generation can start: %s (see the log)", why);
+		return 1;
+	}
 	if (c->waiting == CLIENT_WAIT_RELOAD && (master_serving() || late)) {
 		doc = c->pending;
 		c->pending = NULL;

@@ -134,6 +134,12 @@ master_serving(void)
 	return pool_ready();
 }
 
+int
+master_cannot_serve(char *why, size_t len)
+{
+	return pool_cannot_start(why, len);
+}
+
 static void
 master_title(int live)
 {

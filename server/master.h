@@ -28,6 +28,8 @@ int	master_reload(int dry_run, struct report *rep);
 int	master_upgrade(const char *path, char *err, size_t errlen);
 /* Has the serving generation's pool started (a reload's answer waits)? */
 int	master_serving(void);
+/* Or can none of its workers start (why: one's last exit)? */
+int	master_cannot_serve(char *why, size_t len);
 void	master_stop(int graceful);
 /* Reopen the log files; 0 with what was done in msg, or -1 (msg: why). */
 int	master_reopen(const char *who, char *msg, size_t len);

@@ -355,6 +355,23 @@ pool_ready(void)
 	return pool_live(&idle, &busy) > 0 && idle + busy > 0;
 }
 
+int
+pool_cannot_start(char *why, size_t len)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nslots; i++) {
+		if (slots[i].state == SLOT_FREE ||
+		    slots[i].generation != pool_current())
+			continue;
+		if (slots[i].state != SLOT_FAILED)
+			return 0;
+		if (n++ == 0)
+			strlcpy(why, slots[i].last_exit, len);
+	}
+	return n > 0;
+}
+
 /* Retire one worker of the serving generation: idle first, then busy. */
 static int
 retire_one(void)

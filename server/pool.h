@@ -39,6 +39,11 @@ int	pool_live(int *idle, int *busy);
 int	pool_running(void);
 /* Have the current generation's workers all started? */
 int	pool_ready(void);
+/*
+ * Can no worker of the serving generation start: every one of its slots
+ * stopped as failed, until a reload?  why: the last exit of one of them.
+ */
+int	pool_cannot_start(char *why, size_t len);
 /* Milliseconds until the pool needs looking at again. */
 int	pool_next_timeout(void);
 /* Write the slot table into the scoreboard's view, for status. */

@@ -46,8 +46,13 @@ failed_slots() {
 	# The master is alive and answers.
 	run ctl ping
 	assert_success
-	# A reload tries again (and fails again, for the same reason).
+	# A reload tries again (and fails again, for the same reason), and
+	# says so as soon as both new workers have failed.
+	SECONDS=0
 	run ctl reload --json
+	assert_failure 1
+	assert_output --partial '"error":"reload applied, but no worker of the new generation can start: cannot drop privileges (exit 100) (see the log)"'
+	((SECONDS < 20)) || fail "the answer took ${SECONDS}s"
 	wait_until 20 eval '[[ $(grep -c "cannot start" "$LOG") -eq 4 ]]'
 	assert_equal "$(jqs '[.workers[] | select(.state == "failed") | .generation] | unique | .[]')" 2
 }

@@ -10,13 +10,7 @@ load helpers/netd
 
 teardown() {
 	# The new masters are not children of this shell: stop them by pid.
-	local pid
-	pid=$("$NETCTL" -s "${SOCK:-/nonexistent}" --json ping 2>/dev/null |
-	    jq -r .pid 2>/dev/null) || true
-	if [[ $pid =~ ^[0-9]+$ && $pid != "${NETD_PID:-}" ]]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait_until 20 pid_gone "$pid" || true
-	fi
+	netd_stop_successor
 	netd_teardown
 }
 

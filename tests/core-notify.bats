@@ -19,13 +19,7 @@ setup() {
 }
 
 teardown() {
-	local pid
-	pid=$("$NETCTL" -s "${SOCK:-/nonexistent}" --json ping 2>/dev/null |
-	    jq -r .pid 2>/dev/null) || true
-	if [[ $pid =~ ^[0-9]+$ && $pid != "${NETD_PID:-}" ]]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait_until 20 pid_gone "$pid" || true
-	fi
+	netd_stop_successor
 	echo "--- notify messages ---"
 	cat "$NLOG"
 	netd_teardown

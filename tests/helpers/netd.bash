@@ -466,6 +466,18 @@ netd_check_log() {
 
 # Everything a test leaves is stopped first, so that the check reads whole
 # logs.  (bats runs teardown without `set -e`: the status is returned.)
+# After an upgrade the master on $SOCK may be a new one, not a child of
+# this shell: stop it by the pid it answers with.
+netd_stop_successor() {
+	local pid
+	pid=$("$NETCTL" -s "${SOCK:-/nonexistent}" --json ping 2>/dev/null |
+	    jq -r .pid 2>/dev/null) || true
+	if [[ $pid =~ ^[0-9]+$ && $pid != "${NETD_PID:-}" ]]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_until 20 pid_gone "$pid" || true
+	fi
+}
+
 netd_teardown() {
 	local pids found file rc=0
 	bg_stop_all

@@ -36,6 +36,7 @@
 _Static_assert(CONN_NSTATES == SB_CONN_STATES, "sb_worker.conn_states");
 
 static int conn_slot, conn_ep = -1, conn_max;
+static void (*conn_room)(void);		/* a full table gets room */
 static struct conn **rows;		/* by row; NULL: free */
 static int nconns, lowfree;
 static struct conn *reaplist;		/* closed: free after the round */
@@ -44,9 +45,10 @@ static char rbuf[64 * 1024];		/* one read buffer for all */
 
 
 void
-conn_init(int slot, int epfd, int max)
+conn_init(int slot, int epfd, int max, void (*room)(void))
 {
 	conn_slot = slot;
+	conn_room = room;
 	conn_limit_slot(slot);
 	conn_ep = epfd;
 	conn_max = max;
@@ -505,6 +507,15 @@ conn_close(struct conn *c)
 	timer_cancel(&c->timer);
 	if (c->l->type->finish != NULL)
 		c->l->type->finish(c);
+	/*
+	 * A full worker says it has room before the client sees the end
+	 * of its session: a client that connects again once closed then
+	 * finds this worker waiting with the others, rather than waking one
+	 * of them and also finding this one as it comes back (two woken for
+	 * one connection).
+	 */
+	if (nconns == conn_max && conn_room != NULL)
+		conn_room();
 	if (close(c->fd) == -1)
 		log_debug("close %s: %s", c->peer_text, strerror(errno));
 	service_leave(c->l);

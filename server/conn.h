@@ -85,8 +85,11 @@ enum ev_kind { EV_CONN, EV_LISTENER, EV_LIFE, EV_TASK };
 /* Output held back beyond this: the service stops reading (backpressure). */
 #define CONN_OUT_HIGH	(256 * 1024)
 
-/* The worker's slot and epoll set: where connections are counted, watched. */
-void	conn_init(int slot, int epfd, int max);
+/*
+ * The worker's slot and epoll set: where connections are counted,
+ * watched; room() is called when a full table is about to have room.
+ */
+void	conn_init(int slot, int epfd, int max, void (*room)(void));
 /* Connections open now. */
 int	conn_count(void);
 /*

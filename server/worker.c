@@ -220,6 +220,14 @@ worker_listen(int on)
 	listening = on;
 }
 
+/* conn.c: a connection of a full table is closing. */
+static void
+worker_has_room(void)
+{
+	if (!worker_draining && !leaving && !worker_stop_now)
+		worker_listen(1);
+}
+
 /*
  * Leaving: stop listening at once, even while clients still hold this
  * worker, so that a socket the new generation no longer has, or that a
@@ -498,7 +506,7 @@ worker_start(void *arg)
 	worker_max = worker_room(g);
 	if (worker_epoll(g) == -1)
 		worker_exit(WORKER_EXIT_SETUP);
-	conn_init(worker_slot, worker_ep, worker_max);
+	conn_init(worker_slot, worker_ep, worker_max, worker_has_room);
 	dgram_init(worker_slot);
 	worker_heartbeat();
 	log_debug("worker %d (pid %d, generation %u) ready, %d connections",

@@ -2,14 +2,13 @@
  * Connections in a worker's event loop.  A connection is accepted, checked
  * (allow list, max_connections), given a row of the worker's table and
  * handed to its service, which is a set of callbacks: start, input, idle,
- * eof, flushed, timeout, finish.  Reads go through one buffer per worker;
- * what a service sends is written at once and only queued when the socket
- * is full (then EPOLLOUT is watched, and past CONN_OUT_HIGH the service
- * stops reading: backpressure).  Each connection has one timer, set to the
- * earliest of its deadlines (conn_timer.c); its access line is written by
- * conn_log.c.  A connection
- * closed during a round of events is freed after the round, so that no
- * callback ever sees freed memory.
+ * eof, flushed, timeout, finish.  This file owns the table, the epoll
+ * interest and the counters; reads go through one buffer per worker.
+ * What a service sends goes through conn_out.c; each connection has one
+ * timer, set to the earliest of its deadlines (conn_timer.c); its access
+ * line is written by conn_log.c.  A connection closed during a round of
+ * events is freed after the round, so that no callback ever sees freed
+ * memory.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,8 +112,8 @@ conn_set_state(struct conn *c, int state)
 	scoreboard_conn_state(conn_slot, c->row, state);
 }
 
-static void
-count(struct conn *c, uint64_t in, uint64_t out)
+void
+conn_count_io(struct conn *c, uint64_t in, uint64_t out)
 {
 	struct sb_worker *w = &sb->workers[conn_slot];
 	struct sb_listener_count *l = &sb->listeners[c->l->sb];
@@ -207,8 +206,8 @@ watch(struct conn *c, unsigned events)
 }
 
 /* Watch for input unless paused or at EOF; for output while queued. */
-static void
-rewatch(struct conn *c)
+void
+conn_rewatch(struct conn *c)
 {
 	unsigned ev = 0;
 
@@ -301,146 +300,7 @@ conn_accept(const struct listener *l, int fd,
 	}
 	c->starting = 0;
 	if (!c->dead)
-		rewatch(c);
-}
-
-/* Write what is queued; -1 if the connection is gone. */
-static int
-flush(struct conn *c)
-{
-	const char *p;
-	size_t len;
-	ssize_t n;
-
-	while ((len = conn_queued(c)) > 0) {
-		p = c->ref != NULL ? c->ref : c->out + c->outoff;
-		n = send(c->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			/* The client leaving is chargen's normal end. */
-			conn_set_result(c, errno == EPIPE ||
-			    errno == ECONNRESET ? "peer gone" : "error");
-			return -1;
-		}
-		count(c, 0, (uint64_t)n);
-		c->last_write = monotonic_ms();
-		if (c->ref != NULL) {
-			c->ref += n;
-			if ((c->reflen -= (size_t)n) == 0)
-				c->ref = NULL;
-		} else if ((c->outoff += (size_t)n) == c->outlen)
-			c->outoff = c->outlen = 0;
-	}
-	return 0;
-}
-
-size_t
-conn_queued(const struct conn *c)
-{
-	return c->ref != NULL ? c->reflen : c->outlen - c->outoff;
-}
-
-static int
-queue(struct conn *c, const void *buf, size_t len)
-{
-	size_t need;
-	char *n;
-
-	if (c->outoff > 0 && c->outoff == c->outlen)
-		c->outoff = c->outlen = 0;
-	need = c->outlen + len;
-	if (need > c->outcap) {
-		if (c->outoff > 0) {
-			memmove(c->out, c->out + c->outoff,
-			    c->outlen - c->outoff);
-			c->outlen -= c->outoff;
-			c->outoff = 0;
-			need = c->outlen + len;
-		}
-		if (need > c->outcap) {
-			if ((n = realloc(c->out, need)) == NULL) {
-				conn_set_result(c, "error");
-				return -1;
-			}
-			c->out = n;
-			c->outcap = need;
-		}
-	}
-	memcpy(c->out + c->outlen, buf, len);
-	c->outlen += len;
-	return 0;
-}
-
-/* Queue what is given, behind what waits, then write what the socket takes. */
-int
-conn_sendv(struct conn *c, const struct iovec *iov, int iovcnt)
-{
-	const char *r;
-	size_t rl;
-	int i;
-
-	if (c->dead)
-		return -1;
-	if (c->ref != NULL) {
-		/* Behind a reference: copy it in first, in order. */
-		r = c->ref;
-		rl = c->reflen;
-		c->ref = NULL;
-		c->reflen = 0;
-		if (queue(c, r, rl) == -1)
-			return -1;
-	}
-	for (i = 0; i < iovcnt; i++)
-		if (iov[i].iov_len > 0 &&
-		    queue(c, iov[i].iov_base, iov[i].iov_len) == -1)
-			return -1;
-	if (conn_queued(c) == 0)
-		return 0;
-	if (flush(c) == -1)
-		return -1;
-	if (conn_queued(c) > 0) {
-		conn_set_state(c, CONN_WRITING);
-		if (conn_queued(c) > CONN_OUT_HIGH)
-			c->paused = 1;
-	}
-	rewatch(c);
-	conn_rearm(c);
-	return c->dead ? -1 : 0;
-}
-
-int
-conn_send(struct conn *c, const void *buf, size_t len)
-{
-	struct iovec iov;
-
-	iov.iov_base = (void *)(uintptr_t)buf;
-	iov.iov_len = len;
-	return conn_sendv(c, &iov, 1);
-}
-
-int
-conn_send_str(struct conn *c, const char *s)
-{
-	return conn_send(c, s, strlen(s));
-}
-
-int
-conn_send_ref(struct conn *c, const void *buf, size_t len)
-{
-	if (conn_queued(c) > 0)
-		return conn_send(c, buf, len);
-	c->ref = buf;
-	c->reflen = len;
-	if (flush(c) == -1)
-		return -1;
-	if (conn_queued(c) > 0)
-		conn_set_state(c, CONN_WRITING);
-	rewatch(c);
-	conn_rearm(c);
-	return c->dead ? -1 : 0;
+		conn_rewatch(c);
 }
 
 void
@@ -448,7 +308,7 @@ conn_pause(struct conn *c, int paused)
 {
 	c->paused = paused != 0;
 	if (!c->dead)
-		rewatch(c);
+		conn_rewatch(c);
 }
 
 /*
@@ -461,7 +321,7 @@ conn_more(struct conn *c, int on)
 {
 	c->more = on != 0;
 	if (!c->dead)
-		rewatch(c);
+		conn_rewatch(c);
 }
 
 void
@@ -475,7 +335,7 @@ conn_close_after(struct conn *c)
 		c->close_next = closelist;
 		closelist = c;
 	} else
-		rewatch(c);
+		conn_rewatch(c);
 }
 
 void
@@ -564,7 +424,7 @@ conn_input(struct conn *c)
 	    i++) {
 		n = recv(c->fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
 		if (n > 0) {
-			count(c, (uint64_t)n, 0);
+			conn_count_io(c, (uint64_t)n, 0);
 			c->last_read = monotonic_ms();
 			if (st->input(c, rbuf, (size_t)n) == -1) {
 				conn_close(c);
@@ -586,7 +446,7 @@ conn_input(struct conn *c)
 			if (!c->dead && st->eof == NULL)
 				conn_close_after(c);
 			if (!c->dead)
-				rewatch(c);
+				conn_rewatch(c);
 			return;
 		}
 		if (errno == EINTR)
@@ -613,7 +473,7 @@ conn_event(struct conn *c, uint32_t events)
 	if (c->dead)
 		return;
 	if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
-		if (conn_queued(c) > 0 && flush(c) == -1) {
+		if (conn_queued(c) > 0 && conn_flush(c) == -1) {
 			conn_close(c);
 			return;
 		}
@@ -633,7 +493,7 @@ conn_event(struct conn *c, uint32_t events)
 		}
 		if (c->dead)
 			return;
-		rewatch(c);
+		conn_rewatch(c);
 		conn_rearm(c);
 	}
 	if (c->dead)

@@ -140,6 +140,11 @@ void	conn_timer_fired(struct timer *t);
 void	conn_until(struct conn *c, uint64_t at);
 /* Re-arm the connection's timer after the service changed a deadline. */
 void	conn_rearm(struct conn *c);
+/* Between conn.c and conn_out.c: write what is queued (-1: gone), */
+int	conn_flush(struct conn *c);
+/* count bytes read and written, watch what the connection waits for. */
+void	conn_count_io(struct conn *c, uint64_t in, uint64_t out);
+void	conn_rewatch(struct conn *c);
 const char *conn_state_name(int state);
 
 #endif

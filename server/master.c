@@ -16,7 +16,6 @@
  * own them never removes them.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -38,8 +37,10 @@
 #include "pidfile.h"
 #include "pool.h"
 #include "proc.h"
+#include "reload.h"
 #include "saturation.h"
 #include "scoreboard.h"
+#include "sigpipe.h"
 #include "stats.h"
 #include "title.h"
 #include "udp_guard.h"
@@ -53,62 +54,17 @@
 #define STOP_GRACE_MS	5000	/* past the pool's own deadlines: KILL */
 
 static struct generation *gen;	/* the one being served */
-static int sigpipe[2] = { -1, -1 };	/* signal handlers write here */
 static int stopping;		/* 0, STOP_FAST, STOP_GRACEFUL */
 static uint64_t stop_deadline;
 static int announced;		/* "ready" said */
 static int owner = 1;		/* the files are ours to remove */
 static int handed_over;		/* an upgrade took over: we only drain */
 static int reload_ready;	/* a reload waits to say READY=1 */
-static char reload_failed[256];	/* the last reload's refusal, for STATUS */
 
 static const int master_sigs[] = {
 	SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU,
 	SIGCHLD,
 };
-
-static void
-master_signal(int sig)
-{
-	unsigned char c = (unsigned char)sig;
-	int saved = errno;
-
-	(void)!write(sigpipe[1], &c, 1);
-	errno = saved;
-}
-
-static int
-master_signals(void)
-{
-	struct sigaction sa;
-	size_t i;
-
-	if (pipe2(sigpipe, O_NONBLOCK | O_CLOEXEC) == -1) {
-		log_err("pipe");
-		return -1;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = master_signal;
-	for (i = 0; i < sizeof(master_sigs) / sizeof(master_sigs[0]); i++)
-		if (sigaction(master_sigs[i], &sa, NULL) == -1) {
-			log_err("sigaction");
-			return -1;
-		}
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1) {
-		log_err("sigaction");
-		return -1;
-	}
-	/* A master started by an upgrade comes with them all blocked. */
-	sigemptyset(&sa.sa_mask);
-	if (sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL) == -1) {
-		log_err("sigprocmask");
-		return -1;
-	}
-	return 0;
-}
 
 const struct netd_config *
 master_config(void)
@@ -164,55 +120,6 @@ master_publish(void)
 	pool_publish();
 }
 
-static void
-reload_record(int ok, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-reload_record(int ok, const char *fmt, ...)
-{
-	struct sb_view *v = scoreboard_view();
-	va_list ap;
-
-	if (ok)
-		v->reloads++;
-	else
-		v->reload_failures++;
-	v->reload_ok = ok;
-	v->reload_ms = realtime_ms();
-	/* Cut on a character, so that the message stays readable. */
-	va_start(ap, fmt);
-	utf8_vsnprintf(v->reload_msg, sizeof(v->reload_msg), fmt, ap);
-	va_end(ap);
-}
-
-/*
- * A reload sets the pool back to the new config's workers: say so when
- * that changes its size, above all when it undoes a scale (or TTIN/TTOU).
- */
-static void
-reload_pool_size(const struct netd_config *next, struct report *rep)
-{
-	int from = pool_target(), to = next->workers;
-
-	if (from == to)
-		return;
-	if (from != gen->cfg->workers)
-		report_add(rep, "pool size %d -> %d (workers = %d; the size "
-		    "set by scale is undone)", from, to, to);
-	else
-		report_add(rep, "pool size %d -> %d (workers = %d)", from, to,
-		    to);
-}
-
-static void
-reload_end(int ok, uint32_t from, const struct report *rep)
-{
-	events_emit(EV_RELOAD_END, json_pack("{s:b, s:i, s:i, s:o}", "ok", ok,
-	    "from", (int)from, "to", (int)gen->id, ok ? "changes" : "errors",
-	    report_json(rep)));
-}
-
 /* The pool in one line: systemd's STATUS=, `systemctl status`. */
 static void
 master_status_text(char *buf, size_t len)
@@ -231,8 +138,8 @@ master_status_text(char *buf, size_t len)
 	snprintf(buf, len, "generation %u: %d worker%s, %d busy, %d idle; "
 	    "%llu connection%s, %llu served%s%s", gen->id, live,
 	    live == 1 ? "" : "s", busy, idle, active, active == 1 ? "" : "s",
-	    served, reload_failed[0] != '\0' ? "; last reload failed: " : "",
-	    reload_failed);
+	    served, *reload_failure() != '\0' ? "; last reload failed: " : "",
+	    reload_failure());
 }
 
 /* Why the master cannot reload or upgrade now, or NULL. */
@@ -276,19 +183,20 @@ master_reload(int dry_run, struct report *rep)
 		if (!dry_run) {
 			reload_record(0, "refused: %s", rep->nlines > 0 ?
 			    rep->lines[0] : "error");
-			strlcpy(reload_failed, rep->nlines > 0 ?
-			    rep->lines[0] : "error", sizeof(reload_failed));
+			reload_failed(rep->nlines > 0 ? rep->lines[0] :
+			    "error");
 			snprintf(text, sizeof(text), "reload failed: %s; "
-			    "serving generation %u", reload_failed, gen->id);
+			    "serving generation %u", reload_failure(), gen->id);
 			notify_reloaded(text);
-			reload_end(0, from, rep);
+			reload_end(0, from, gen->id, rep);
 		}
 		log_warnx("reload refused: configuration has errors; still "
 		    "serving generation %u", gen->id);
 		return -1;
 	}
 	if (dry_run) {
-		reload_pool_size(next->cfg, rep);
+		reload_pool_size(pool_target(), gen->cfg->workers,
+		    next->cfg->workers, rep);
 		generation_free(next);
 		return 0;
 	}
@@ -302,7 +210,8 @@ master_reload(int dry_run, struct report *rep)
 	}
 	generation_commit(next, prev, rep);
 	k = rep->nlines;
-	reload_pool_size(next->cfg, rep);
+	reload_pool_size(pool_target(), gen->cfg->workers, next->cfg->workers,
+	    rep);
 	gen = next;
 	log_set_level(gen->cfg->log_level);
 	pool_configure(gen);
@@ -311,12 +220,12 @@ master_reload(int dry_run, struct report *rep)
 	master_publish();
 	pool_maintain();
 	reload_record(1, "generation %u -> %u", gen->id - 1, gen->id);
-	reload_failed[0] = '\0';
+	reload_failed(NULL);
 	reload_ready = 1;	/* READY=1 once the new generation serves */
 	log_notice("reloaded: generation %u -> %u", gen->id - 1, gen->id);
 	if (k < rep->nlines)
 		log_notice("reload: %s", rep->lines[k]);
-	reload_end(1, from, rep);
+	reload_end(1, from, gen->id, rep);
 	return 0;
 }
 
@@ -545,15 +454,13 @@ static void
 master_wait(void)
 {
 	struct pollfd pfd[CONTROL_MAX_CLIENTS + EVENTS_MAX_SUBSCRIBERS + 3];
-	unsigned char sigs[64];
 	int n, timeout, wd, up;
 	nfds_t npfd, nctl;
-	ssize_t r;
 
 	timeout = pool_next_timeout();
 	if ((wd = notify_watchdog()) >= 0 && wd < timeout)
 		timeout = wd;
-	pfd[0].fd = sigpipe[0];
+	pfd[0].fd = sigpipe_fd();
 	pfd[0].events = POLLIN;
 	up = upgrade_pollfd(&pfd[1]);
 	nctl = control_pollfds(&pfd[1 + up], CONTROL_MAX_CLIENTS + 1,
@@ -567,9 +474,7 @@ master_wait(void)
 		return;
 	}
 	if (n > 0 && (pfd[0].revents & POLLIN))
-		while ((r = read(sigpipe[0], sigs, sizeof(sigs))) > 0)
-			for (ssize_t i = 0; i < r; i++)
-				master_handle_signal(sigs[i]);
+		sigpipe_drain(master_handle_signal);
 	if (n > 0 && up && pfd[1].revents != 0) {
 		switch (upgrade_handle()) {
 		case UPGRADE_EV_READY:
@@ -613,7 +518,8 @@ master_run(struct generation *g)
 	notify_init(owner);
 	if (udp_guard_init() == -1 || conn_limit_init() == -1 ||
 	    proc_init() == -1 ||
-	    master_signals() == -1 || control_open(gen->cfg) == -1 ||
+	    sigpipe_init(master_sigs,
+	    sizeof(master_sigs) / sizeof(master_sigs[0])) == -1 || control_open(gen->cfg) == -1 ||
 	    (owner && pidfile_create(gen->cfg, gen->cfg->pid_file, 0) == -1)) {
 		inherit_done();
 		master_cleanup();

@@ -7,9 +7,11 @@
  * reload); keep the pool between `workers` and `max_workers` by the spare
  * rules; retire extras (idle ones first, never by force); bound how long
  * old generations may drain (deadlines, stalls and recycling are
- * watched in pool_watch.c, over the slot table of pool_slot.h).  Workers
- * are forked and signalled only through proc.c.  What the master reads from the scoreboard is each
- * worker's reported state, checked, used only to count idle and busy.
+ * watched in pool_watch.c, over the slot table of pool_slot.h, which
+ * pool_view.c publishes for status).  Workers are forked and signalled
+ * only through proc.c.  What the master reads from the scoreboard is
+ * each worker's reported state, checked, used only to count idle and
+ * busy.
  */
 #include <errno.h>
 #include <signal.h>
@@ -49,6 +51,12 @@ int
 pool_nslots(void)
 {
 	return nslots;
+}
+
+const uint64_t *
+pool_recycled(void)
+{
+	return recycled;
 }
 
 const struct generation *
@@ -571,84 +579,5 @@ pool_maintain(void)
 		(void)retire_one();
 		log_debug("pool: retiring an idle worker (%d live, %d idle)",
 		    live, idle);
-	}
-}
-
-int
-pool_next_timeout(void)
-{
-	uint64_t now = monotonic_ms(), next = now + 1000, t;
-	int i;
-
-	for (i = 0; i < nslots; i++) {
-		struct slot *s = &slots[i];
-
-		t = 0;
-		/* A worker starting: look again soon, to say ready soon. */
-		if (s->state == SLOT_RUNNING &&
-		    scoreboard_worker_state(i) == SB_STARTING)
-			t = now + 10;
-		else if (s->state == SLOT_RUNNING && s->quit_pending)
-			t = now + 10;
-		else if (s->state == SLOT_RUNNING && !s->retiring &&
-		    s->limits.age_ms > 0)
-			t = s->started + s->limits.age_ms > now ?
-			    s->started + s->limits.age_ms : now + 10;
-		else if (s->state == SLOT_BACKOFF)
-			t = s->retry_at;
-		else if (s->state == SLOT_DRAINING)
-			t = s->term_sent ? s->deadline + KILL_GRACE_MS :
-			    s->deadline;
-		if (t != 0 && t < next)
-			next = t;
-	}
-	return next <= now ? 0 : (int)(next - now);
-}
-
-void
-pool_publish(void)
-{
-	struct sb_view *v = scoreboard_view();
-	struct sbv_slot *o;
-	struct slot *s;
-	int i;
-
-	v->target = target;
-	v->stalls = pool_stalls();
-	memcpy(v->recycled, recycled, sizeof(v->recycled));
-	if (gen != NULL) {
-		v->min_spare = gen->cfg->min_spare;
-		v->max_spare = gen->cfg->max_spare;
-		v->max_workers = gen->cfg->max_workers;
-	}
-	for (i = 0; i < nslots; i++) {
-		s = &slots[i];
-		o = &v->slots[i];
-		switch (s->state) {
-		case SLOT_RUNNING:
-			o->state = s->retiring ? SBV_RETIRING : SBV_RUNNING;
-			break;
-		case SLOT_DRAINING:
-			o->state = s->stalled ? SBV_STALLED : SBV_DRAINING;
-			break;
-		case SLOT_BACKOFF:
-			o->state = SBV_BACKOFF;
-			break;
-		case SLOT_FAILED:
-			o->state = SBV_FAILED;
-			break;
-		default:
-			o->state = SBV_FREE;
-		}
-		o->pid = s->state == SLOT_RUNNING || s->state == SLOT_DRAINING ?
-		    s->pid : 0;
-		o->generation = s->generation;
-		o->started_ms = s->started_wall;
-		o->deadline_ms = s->deadline_wall;
-		o->retry_ms = s->retry_wall;
-		o->fails = s->fails;
-		strlcpy(o->last_exit, s->last_exit, sizeof(o->last_exit));
-		o->recycle = s->recycle;
-		o->limits = s->limits;
 	}
 }

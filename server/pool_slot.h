@@ -1,7 +1,7 @@
 /*
  * The pool's slot table, shared by the pool's own files (pool.c owns it,
- * pool_watch.c watches deadlines, stalls and recycling): never included
- * elsewhere.  A slot is the master's private record of one worker.
+ * pool_watch.c watches deadlines, stalls and recycling, pool_view.c
+ * publishes it for status): never included elsewhere.  A slot is the master's private record of one worker.
  */
 #ifndef NETD_POOL_SLOT_H
 #define NETD_POOL_SLOT_H
@@ -53,6 +53,7 @@ struct slot	*pool_slot(int i);	/* NULL past the slots in use */
 int		 pool_nslots(void);
 uint32_t	 pool_current(void);	/* the serving generation */
 const struct generation *pool_generation(void);
+const uint64_t	*pool_recycled(void);	/* by reason, ever */
 void		 pool_slot_signal(struct slot *s, int sig);
 
 uint64_t	 pool_stalls(void);

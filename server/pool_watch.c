@@ -202,3 +202,35 @@ pool_recycle_quit(uint64_t now)
 		pool_slot_signal(s, SIGQUIT);
 	}
 }
+
+/* Until the next of the deadlines above, or a starting worker's look. */
+int
+pool_next_timeout(void)
+{
+	uint64_t now = monotonic_ms(), next = now + 1000, t;
+	int i;
+
+	for (i = 0; i < pool_nslots(); i++) {
+		struct slot *s = pool_slot(i);
+
+		t = 0;
+		/* A worker starting: look again soon, to say ready soon. */
+		if (s->state == SLOT_RUNNING &&
+		    scoreboard_worker_state(i) == SB_STARTING)
+			t = now + 10;
+		else if (s->state == SLOT_RUNNING && s->quit_pending)
+			t = now + 10;
+		else if (s->state == SLOT_RUNNING && !s->retiring &&
+		    s->limits.age_ms > 0)
+			t = s->started + s->limits.age_ms > now ?
+			    s->started + s->limits.age_ms : now + 10;
+		else if (s->state == SLOT_BACKOFF)
+			t = s->retry_at;
+		else if (s->state == SLOT_DRAINING)
+			t = s->term_sent ? s->deadline + KILL_GRACE_MS :
+			    s->deadline;
+		if (t != 0 && t < next)
+			next = t;
+	}
+	return next <= now ? 0 : (int)(next - now);
+}

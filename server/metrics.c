@@ -14,7 +14,7 @@ static const char *drop_reasons[] = {
 };
 
 static const char *pool_states[] = {
-	"idle", "busy", "starting", "draining", "backoff", "failed",
+	"idle", "busy", "starting", "draining", "backoff", "failed", "stalled",
 };
 
 static long long

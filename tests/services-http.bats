@@ -100,6 +100,12 @@ version() {
 	assert_equal "$(val netd_listener_sent_bytes_total '| select(.labels.service == "echo" and .labels.proto == "udp")')" 2
 	assert_equal "$(val netd_udp_drops_total '| select(.labels.service == "echo")' | wc -l)" 5
 	assert_equal "$(val netd_workers '| select(.labels.state == "busy")')" 1
+	# One series for each state status counts in the pool, the same
+	# count (busy and idle moved when this request ended).
+	for st in starting draining backoff failed stalled; do
+		assert_equal "$(val netd_workers '| select(.labels.state == "'"$st"'")')" \
+		    "$(jqs ".pool.$st")"
+	done
 	assert_equal "$(val netd_reloads_total)" 0
 	[[ "$(val netd_uptime_seconds)" != 0 ]]
 	for name in netd_listener_received_bytes_total netd_listener_errors_total \

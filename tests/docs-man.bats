@@ -38,6 +38,19 @@ needs_man() {
 	done
 }
 
+@test "man: footers name netd and its version, not 'BSD'" {
+	needs_man
+	local p v
+	v=$(sed -n 's/^#define NETD_VERSION[[:space:]]*"\(.*\)"/\1/p' "$ROOT/lib/version.h")
+	[[ -n "$v" ]]
+	for p in netd.8 netctl.8 netd.ini.5; do
+		run rendered "$p"
+		assert_line --index $((${#lines[@]} - 1)) --regexp "^netd $v +[A-Z][a-z]+ [0-9]+, [0-9]{4} +netd $v$"
+		run mandoc "$ROOT/man/$p"
+		assert_line --index $((${#lines[@]} - 1)) --regexp "^netd $v +[A-Z][a-z]+ [0-9]+, [0-9]{4} +netd $v$"
+	done
+}
+
 @test "man: quotes open and close in turn, no escape shows" {
 	needs_man
 	local p

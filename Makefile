@@ -91,6 +91,11 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) $(CFLAGS) -o $@ $<
 
+$(BUILD)/bench/loadgen: bench/loadgen.c bench/loadgen_io.c \
+			bench/loadgen_proto.c bench/loadgen_stats.c bench/loadgen.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) $(CFLAGS) -o $@ $(filter %.c,$^)
+
 # Install what is missing, and only that, saying so.  Needs root and apt.
 define install_missing
 	@missing=""; \

@@ -80,6 +80,7 @@ struct netd_config {
 	uint64_t	 max_rss;		/* bytes; 0: no limit */
 	uint64_t	 max_rss_jitter;
 	int		 worker_connections;
+	int		 accept_mutex;	/* one worker at a time accepts */
 	char		*user;
 	char		*group;
 	char		*control_socket;

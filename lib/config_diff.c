@@ -18,6 +18,7 @@ value_same(const struct key *k, const void *a, const void *b)
 	switch (k->kind) {
 	case K_INT: case K_WORKERS: case K_SIZE: case K_DURATION:
 	case K_MODE: case K_LEVEL: case K_TYPE: case K_ACCESS:
+	case K_SWITCH:
 		return memcmp(KEY_CFIELD(k, a), KEY_CFIELD(k, b),
 		    k->width) == 0;
 	case K_STRING:

@@ -66,6 +66,8 @@ value_json(const struct key *k, const void *base)
 		return json_string(svc_type_name(v));
 	case K_ACCESS:
 		return json_string(log_access_name(v));
+	case K_SWITCH:
+		return json_string(v ? "on" : "off");
 	case K_STRING:
 	case K_PATH:
 	case K_LOGTO:

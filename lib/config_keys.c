@@ -289,6 +289,14 @@ value_parse(const struct key *k, void *base, const char *value,
 		}
 		*(int *)KEY_FIELD(k, base) = i;
 		return;
+	case K_SWITCH:
+		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+			key_error(st, "key '%s': '%s' is not on or off",
+			    k->name, value);
+			return;
+		}
+		*(int *)KEY_FIELD(k, base) = strcmp(value, "on") == 0;
+		return;
 	case K_ACCESS:
 		if ((i = log_access_parse(value)) == -1) {
 			key_error(st, "key '%s': '%s' is not one of all, "
@@ -453,6 +461,7 @@ keys_free(const struct service_conf *svc, void *base)
 		switch (k->kind) {
 		case K_INT: case K_WORKERS: case K_SIZE: case K_DURATION:
 		case K_MODE: case K_LEVEL: case K_TYPE: case K_ACCESS:
+		case K_SWITCH:
 			break;
 		case K_STRING: case K_PATH: case K_LOGTO:
 			free(*(char **)KEY_FIELD(k, base));

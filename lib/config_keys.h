@@ -28,6 +28,7 @@ enum key_kind {
 	K_MODE,		/* int, octal */
 	K_LEVEL,	/* int, a log level name */
 	K_ACCESS,	/* int, which access lines: all, failures, none */
+	K_SWITCH,	/* int, on (1) or off (0) */
 	K_LOGTO,	/* char *, a K_PATH or stderr, syslog, journal */
 	K_TYPE,		/* int, a service type name */
 	K_STRING,	/* char *, NULL if unset */
@@ -81,6 +82,7 @@ static const struct key netd_keys[] = {
 	{ "max_rss_jitter", K_SIZE, G(max_rss_jitter), 0, 0, 0, "0", 0 },
 	{ "worker_connections", K_INT, G(worker_connections), 1, 65535,
 	    0, "1024", 0 },
+	{ "accept_mutex", K_SWITCH, G(accept_mutex), 0, 0, 0, "off", 0 },
 	{ "user",	K_STRING,   G(user), 0, 0, 0, NULL, 0 },
 	{ "group",	K_STRING,   G(group), 0, 0, 0, NULL, 0 },
 	{ "control_socket", K_PATH, G(control_socket), 0, 0,

@@ -115,6 +115,7 @@ struct sb_service_count {
 };
 
 struct scoreboard {
+	uint64_t		 accept_token;	/* accept_token.c's word */
 	struct sb_worker	 workers[SB_SLOTS];
 	struct sb_listener_count listeners[SB_LISTENERS];
 	struct sb_service_count	 services[SB_SERVICES];

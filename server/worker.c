@@ -5,10 +5,12 @@
  * (timer.c) and the life pipe.  It accepts while it has room for
  * worker_connections and stops watching the listeners when full, as
  * nginx does; worker_connections = 1 is the classic one client at a
- * time.  The scoreboard counts returns from epoll_wait with events
- * ("wakeups") against what was taken ("accepts"); a worker the kernel
- * wakes and puts back to sleep without epoll_wait returning is not seen
- * there, so wakeups is a lower bound.
+ * time.  With accept_mutex, only the holder of a token (accept_token.c)
+ * watches them: taken at the top of the loop, given back once what was
+ * ready is accepted.  The scoreboard counts returns from epoll_wait with
+ * events ("wakeups") against what was taken ("accepts"); a worker the
+ * kernel wakes and puts back to sleep without epoll_wait returning is not
+ * seen there, so wakeups is a lower bound.
  *
  * It leaves when asked (QUIT: a reload or graceful stop; max_requests
  * connections served; the master gone, told by a parent-death signal and
@@ -33,6 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "accept_token.h"
 #include "conn.h"
 #include "dgram.h"
 #include "udp_batch.h"
@@ -58,6 +61,7 @@
 static volatile sig_atomic_t worker_stop_now;	/* TERM: drop everything */
 static volatile sig_atomic_t worker_draining;	/* QUIT: finish, leave */
 static int worker_slot;
+static int worker_token;		/* accept_mutex: the token decides */
 static int worker_ep = -1;
 static int worker_max;		/* connections: worker_connections, bounded */
 static int listening;		/* the listeners are in the epoll set */
@@ -224,8 +228,26 @@ worker_listen(int on)
 static void
 worker_has_room(void)
 {
-	if (!worker_draining && !leaving && !worker_stop_now)
+	if (!worker_draining && !leaving && !worker_stop_now && !worker_token)
 		worker_listen(1);
+}
+
+/*
+ * Should this worker watch the listeners now: it has room, and with
+ * accept_mutex it holds the token (not taken past 7/8 of its room, as
+ * nginx: a sibling with more room should take the next ones).
+ */
+static int
+worker_may_listen(void)
+{
+	int n = conn_count();
+
+	if (!worker_token)
+		return n < worker_max;
+	if (n < worker_max - worker_max / 8 && accept_token_take())
+		return 1;
+	accept_token_give();
+	return 0;
 }
 
 /*
@@ -346,8 +368,26 @@ worker_events(struct epoll_event *evs, int n)
 			sb->workers[worker_slot].wakeups++;
 			break;
 		}
+	if (worker_token) {
+		/* Accept first, then let a sibling take the token. */
+		for (i = 0; i < n; i++) {
+			t = evs[i].data.ptr;
+			if (t->kind != EV_LISTENER)
+				continue;
+			evs[i].data.ptr = NULL;
+			if (!listening || t->idx >= g->nls)
+				continue;
+			l = &g->ls[t->idx];
+			if (l->addr.proto == PROTO_UDP)
+				recv_ready(l);
+			else
+				accept_ready(l);
+		}
+		accept_token_give();
+	}
 	for (i = 0; i < n && !worker_stop_now; i++) {
-		t = evs[i].data.ptr;
+		if ((t = evs[i].data.ptr) == NULL)
+			continue;	/* done above */
 		switch (t->kind) {
 		case EV_CONN:
 			conn_event(evs[i].data.ptr, evs[i].events);
@@ -504,6 +544,9 @@ worker_start(void *arg)
 	if (privs_drop(g->cfg) == -1)
 		worker_exit(WORKER_EXIT_PRIVS);
 	worker_max = worker_room(g);
+	/* One connection at a time: the token would pass at every one. */
+	worker_token = g->cfg->accept_mutex && worker_max > 1;
+	accept_token_init(worker_slot);
 	if (worker_epoll(g) == -1)
 		worker_exit(WORKER_EXIT_SETUP);
 	conn_init(worker_slot, worker_ep, worker_max, worker_has_room);
@@ -528,6 +571,11 @@ worker_start(void *arg)
 		timeout = timer_next(now);
 		if (timeout < 0 || timeout > IO_SLICE_MS)
 			timeout = IO_SLICE_MS;
+		if (worker_token && !worker_draining && !leaving) {
+			worker_listen(worker_may_listen());
+			if (!listening && timeout > ACCEPT_TOKEN_RETRY_MS)
+				timeout = ACCEPT_TOKEN_RETRY_MS;
+		}
 		was = conn_count();
 		n = epoll_wait(worker_ep, evs, NEVENTS, timeout);
 		worker_heartbeat();
@@ -541,8 +589,10 @@ worker_start(void *arg)
 		conn_reap();
 		worker_watch_tasks();
 		/* Full: let the siblings accept; room again: take part. */
-		if (!worker_draining && !leaving)
+		if (!worker_draining && !leaving && !worker_token)
 			worker_listen(conn_count() < worker_max);
+		else if (worker_draining || leaving)
+			accept_token_give();
 		if (conn_count() == 0 && was > 0)
 			worker_set_idle();
 	}

@@ -354,11 +354,25 @@ recv_ready(const struct listener *l)
 	}
 }
 
+/* A listener is ready: accept, or read datagrams, while listening. */
 static void
-worker_events(struct epoll_event *evs, int n)
+listener_ready(const struct evtag *t)
 {
 	const struct generation *g = worker_gen;
 	const struct listener *l;
+
+	if (!listening || t->idx >= g->nls)
+		return;
+	l = &g->ls[t->idx];
+	if (l->addr.proto == PROTO_UDP)
+		recv_ready(l);
+	else
+		accept_ready(l);
+}
+
+static void
+worker_events(struct epoll_event *evs, int n)
+{
 	struct evtag *t;
 	int i;
 
@@ -375,13 +389,7 @@ worker_events(struct epoll_event *evs, int n)
 			if (t->kind != EV_LISTENER)
 				continue;
 			evs[i].data.ptr = NULL;
-			if (!listening || t->idx >= g->nls)
-				continue;
-			l = &g->ls[t->idx];
-			if (l->addr.proto == PROTO_UDP)
-				recv_ready(l);
-			else
-				accept_ready(l);
+			listener_ready(t);
 		}
 		accept_token_give();
 	}
@@ -403,13 +411,7 @@ worker_events(struct epoll_event *evs, int n)
 			leaving = 1;
 			break;
 		case EV_LISTENER:
-			if (!listening || t->idx >= g->nls)
-				break;
-			l = &g->ls[t->idx];
-			if (l->addr.proto == PROTO_UDP)
-				recv_ready(l);
-			else
-				accept_ready(l);
+			listener_ready(t);
 			break;
 		}
 	}

@@ -186,15 +186,12 @@ old_gone() {
 @test "reload under load: 2000+ sessions across 20 reloads, zero failed" {
 	netd_pool hello workers=4
 	port=$(port_of tcp hello)
-	stop="$BATS_TEST_TMPDIR/loop.stop"
-	progress="$BATS_TEST_TMPDIR/loop.progress"
-	echo 0 >"$progress"
-	bg loop timeout 900 python3 "$HELLO_CLIENT" loop 127.0.0.1 "$port" 2000 "$stop" "$progress"
+	loop_start "$port" 2000
 	gone_ms=()
 	reload_ms=()
 	for ((i = 1; i <= 20; i++)); do
 		# Spread the reloads over the sessions: one every 100.
-		wait_until 120 eval "(( \$(cat '$progress') >= $i * 100 ))"
+		loop_reached $((i * 100))
 		t0=$(date +%s%N)
 		run ctl reload
 		t1=$(date +%s%N)
@@ -205,7 +202,7 @@ old_gone() {
 		reload_ms+=($(((t1 - t0) / 1000000)))
 		gone_ms+=($(((t2 - t0) / 1000000)))
 	done
-	touch "$stop"
+	loop_stop
 	run bg_wait loop 300
 	echo "# reload under load: $output" >&3
 	echo "# 20 reloads: netctl reload took ms: ${reload_ms[*]}" >&3
@@ -273,12 +270,9 @@ old_gone() {
 	with_extra 0
 	netd_start
 	port=$(port_of tcp hello)
-	stop="$BATS_TEST_TMPDIR/loop.stop"
-	progress="$BATS_TEST_TMPDIR/loop.progress"
-	echo 0 >"$progress"
-	bg loop timeout 900 python3 "$HELLO_CLIENT" loop 127.0.0.1 "$port" 1000 "$stop" "$progress"
+	loop_start "$port" 1000
 	for ((i = 1; i <= 10; i++)); do
-		wait_until 120 eval "(( \$(cat '$progress') >= $i * 100 ))"
+		loop_reached $((i * 100))
 		with_extra $((i % 2))
 		run ctl reload
 		assert_success
@@ -292,7 +286,7 @@ old_gone() {
 		# The kept listener keeps its port.
 		assert_equal "$(port_of tcp hello)" "$port"
 	done
-	touch "$stop"
+	loop_stop
 	run bg_wait loop 300
 	echo "# reload under load, listeners coming and going: $output" >&3
 	assert_success

@@ -101,18 +101,15 @@ nwatchers() {
 @test "accept_mutex: 10 reloads under sessions one after another, none fails" {
 	netd_pool hello workers=4 accept_mutex=on worker_connections=64
 	port=$(port_of tcp hello)
-	stop="$BATS_TEST_TMPDIR/loop.stop"
-	progress="$BATS_TEST_TMPDIR/loop.progress"
-	echo 0 >"$progress"
-	bg loop timeout 600 python3 "$HELLO_CLIENT" loop 127.0.0.1 "$port" 1000 "$stop" "$progress"
+	loop_start "$port" 1000
 	for ((i = 1; i <= 10; i++)); do
-		wait_until 120 eval "(( \$(cat '$progress') >= $i * 100 ))"
+		loop_reached $((i * 100))
 		run ctl reload
 		assert_success
 		assert_line --index 0 "generation $i -> $((i + 1))"
 		wait_until 60 old_gone $((i + 1))
 	done
-	touch "$stop"
+	loop_stop
 	run bg_wait loop 300
 	echo "# accept_mutex on, 10 reloads: $output" >&3
 	assert_success

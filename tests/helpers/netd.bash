@@ -60,6 +60,10 @@
 #   hold_start NAME PORT [HOST] a hello session held open after the greeting
 #   hold_port NAME              the held client's source port
 #   hold_release NAME           let it send its name, get the reply, say exit
+#   loop_start PORT MIN         hello sessions one after another (bg "loop"):
+#                               at least MIN, until loop_stop
+#   loop_reached N              wait until the loop has done N sessions
+#   loop_stop                   let it end; bg_wait loop for its summary
 #
 # End of test (nginx-tests' DESTROY)
 #   expect_worker_signal SIG... the test itself kills workers with SIG (KILL,
@@ -361,6 +365,24 @@ bg() {
 	} >"$BATS_TEST_TMPDIR/$name.out" 2>&1 3>&- &
 	echo "$!" >"$BATS_TEST_TMPDIR/$name.pid"
 	echo "$!" >>"$BATS_TEST_TMPDIR/bg.pids"
+}
+
+# Sessions one after another on PORT (127.0.0.1), at least MIN of them,
+# until loop_stop; the count so far is kept in a file (loop_reached).
+loop_start() {
+	LOOP_STOP="$BATS_TEST_TMPDIR/loop.stop"
+	LOOP_PROGRESS="$BATS_TEST_TMPDIR/loop.progress"
+	echo 0 >"$LOOP_PROGRESS"
+	bg loop timeout 900 python3 "$HELLO_CLIENT" loop 127.0.0.1 "$1" "$2" \
+	    "$LOOP_STOP" "$LOOP_PROGRESS"
+}
+
+loop_reached() {
+	wait_until 120 eval "(( \$(cat '$LOOP_PROGRESS') >= $1 ))"
+}
+
+loop_stop() {
+	touch "$LOOP_STOP"
 }
 
 # Wait (up to SECONDS, default 120) for a bg command; print its output and
